@@ -1,0 +1,1 @@
+"""Scan profiles shipped with art32, installed as the `scanner.profiles` package data."""

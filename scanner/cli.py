@@ -1,0 +1,263 @@
+"""The `art32` command line. Only this module decides exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from scanner import __version__
+from scanner.config import ScanConfig, load_scan_file
+from scanner.explain import catalogue_markdown, explain_text, render_catalogue
+from scanner.model import Severity, Status
+from scanner.registry import PluginError, Registry
+from scanner.report.console import render_console
+from scanner.report.json_report import write_json_report
+from scanner.report.summary import failing
+from scanner.runner import ProgressSink, ScanResult, plan, run_scan
+from scanner.validation import ConfigError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_SCAN_ERRORS = 3
+EXIT_REPORT_NOT_WRITTEN = 4
+EXIT_INTERRUPTED = 130
+
+FILE_FORMATS = ("json",)
+FORMATS = ("console", *FILE_FORMATS)
+DEFAULT_REPORT_DIR = Path("art32-report")
+DEFAULT_DEMO_DIR = Path("art32-demo")
+PIPE_WIDTH = 160
+"""Columns of console output when it goes to a pipe or file and COLUMNS is unset."""
+
+log = logging.getLogger("art32")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if arguments.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(arguments.handler(arguments))
+    except (ConfigError, PluginError) as error:
+        print(f"art32: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("art32: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="art32",
+        description="Scan infrastructure for the technical measures of GDPR Article 32.",
+    )
+    parser.add_argument("--version", action="version", version=f"art32 {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="scan the targets of a scan file")
+    scan.add_argument("-c", "--config", type=Path, required=True, metavar="FILE",
+                      help="scan file (YAML) naming the targets and the profile")
+    _add_scan_options(scan, DEFAULT_REPORT_DIR)
+    scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
+                      help="exit 1 on a failing finding of this severity or higher "
+                           "(default: the profile's fail_on)")
+    scan.add_argument("--fail-on-error", action="store_true",
+                      help="exit 3 when any check could not be evaluated")
+    scan.set_defaults(handler=run_scan_command)
+
+    demo = commands.add_parser("demo", help="start the local lab, scan it and stop it")
+    _add_scan_options(demo, DEFAULT_DEMO_DIR)
+    demo.add_argument("--keep-running", action="store_true",
+                      help="leave the lab up after the scan and print its scan file")
+    demo.set_defaults(handler=run_demo_command)
+
+    validate = commands.add_parser("validate", help="check a scan file and its profile, no network")
+    validate.add_argument("-c", "--config", type=Path, required=True, metavar="FILE")
+    validate.add_argument("--profile", metavar="NAME|PATH", help="profile to use instead of the file's")
+    validate.set_defaults(handler=run_validate_command)
+
+    catalogue = commands.add_parser("checks", help="list the installed checks")
+    catalogue.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    catalogue.set_defaults(handler=run_checks_command)
+
+    explain = commands.add_parser("explain", help="show one check: why, how to fix, permissions")
+    explain.add_argument("check_id", metavar="CHECK_ID")
+    explain.set_defaults(handler=run_explain_command)
+    return parser
+
+
+def _add_scan_options(parser: argparse.ArgumentParser, default_dir: Path) -> None:
+    parser.add_argument("--profile", metavar="NAME|PATH",
+                        help="profile name from the shipped profiles, or a path to a YAML file")
+    parser.add_argument("--format", default=None, metavar="FORMATS",
+                        help=f"comma-separated output formats: {', '.join(FORMATS)} "
+                             "(default: console)")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help=f"folder for report files (default: ./{default_dir}/)")
+    parser.add_argument("--show-all", action="store_true",
+                        help="list every finding on the console, passes included")
+
+
+def parse_formats(text: str | None, default: Sequence[str]) -> list[str]:
+    if text is None:
+        return list(default)
+    formats = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ConfigError("--format", [f"unknown format {', '.join(unknown) or '(empty)'}; "
+                                       f"expected a comma-separated list of {', '.join(FORMATS)}"])
+    return formats
+
+
+def run_scan_command(arguments: argparse.Namespace) -> int:
+    formats = parse_formats(arguments.format, ["console"])
+    registry = Registry.load()
+    config = load_scan_file(arguments.config, registry, arguments.profile)
+    fail_on = arguments.fail_on or config.profile.fail_on
+
+    result = _scan_with_progress(config, registry)
+    output_dir = arguments.output_dir or DEFAULT_REPORT_DIR
+    status = _emit(result, formats, output_dir, fail_on, arguments.show_all)
+    if status != EXIT_OK:
+        return status
+    if arguments.fail_on_error and any(f.status is Status.ERROR for f in result.findings):
+        return EXIT_SCAN_ERRORS
+    return EXIT_FINDINGS if failing(result.findings, fail_on) else EXIT_OK
+
+
+def run_demo_command(arguments: argparse.Namespace) -> int:
+    from scanner.lab import Lab, LabUnavailable
+
+    formats = parse_formats(arguments.format, ["console", "json"])
+    registry = Registry.load()
+    output_dir = arguments.output_dir or DEFAULT_DEMO_DIR
+    lab = Lab()
+    try:
+        lab.start()
+    except LabUnavailable as error:
+        print(f"art32: error: the lab cannot start: {error}", file=sys.stderr)
+        lab.stop()
+        return EXIT_USAGE
+
+    try:
+        for skipped in lab.skipped:
+            print(f"lab: skipped {skipped}", file=sys.stderr)
+        config = load_scan_file(lab.scan_file, registry, arguments.profile)
+        result = _scan_with_progress(config, registry)
+        # The demo's point is to show each seeded resource's verdict, so passes are listed too.
+        status = _emit(result, formats, output_dir, config.profile.fail_on, show_all=True)
+        if arguments.keep_running:
+            _wait_for_interrupt(lab.scan_file, lab.environment)
+        return status
+    finally:
+        lab.stop()
+
+
+def _wait_for_interrupt(scan_file: Path, environment: dict[str, str]) -> None:
+    print(f"\nThe lab keeps running. Its folder: {scan_file.parent}")
+    print("In another shell, set its environment and scan it by hand:")
+    for key, value in environment.items():
+        print(f"  export {key}={value}")
+    print(f"  art32 scan -c {scan_file}")
+    print("Press Ctrl-C to stop the lab.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopping the lab.")
+
+
+def run_validate_command(arguments: argparse.Namespace) -> int:
+    registry = Registry.load()
+    config = load_scan_file(arguments.config, registry, arguments.profile)
+    units = plan(config, registry)
+    print(
+        f"{arguments.config}: valid. Profile {config.profile.name!r} selects "
+        f"{len(config.profile.check_ids)} checks; {len(config.targets)} targets; "
+        f"{len(units)} units of work planned."
+    )
+    for warning in config.profile.warnings:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+def run_checks_command(arguments: argparse.Namespace) -> int:
+    registry = Registry.load()
+    catalogue = registry.catalogue()
+    if arguments.format == "json":
+        print(json.dumps([meta.to_dict() for meta in catalogue], indent=2))
+    elif arguments.format == "markdown":
+        print(catalogue_markdown(catalogue), end="")
+    else:
+        _stdout_console().print(render_catalogue(catalogue))
+    return EXIT_OK
+
+
+def run_explain_command(arguments: argparse.Namespace) -> int:
+    registry = Registry.load()
+    item = registry.checks.get(arguments.check_id)
+    if item is None:
+        from scanner.validation import suggest_name
+
+        hint = suggest_name(arguments.check_id, list(registry.checks))
+        raise ConfigError("explain", [f"unknown check {arguments.check_id!r}{hint}; "
+                                      "`art32 checks` lists them"])
+    _stdout_console().print(explain_text(item.meta))
+    return EXIT_OK
+
+
+def _stdout_console() -> Console:
+    """Return the console for results; pipes and CI logs get wide lines instead of folded cells."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=PIPE_WIDTH)
+    return console
+
+
+def _scan_with_progress(config: ScanConfig, registry: Registry) -> ScanResult:
+    errors = Console(stderr=True)
+    if not errors.is_terminal:
+        return run_scan(config, registry, ProgressSink())
+
+    from scanner.progress import RichProgress
+
+    with RichProgress(errors) as progress:
+        return run_scan(config, registry, progress)
+
+
+def _emit(
+    result: ScanResult,
+    formats: Sequence[str],
+    output_dir: Path,
+    fail_on: Severity,
+    show_all: bool = False,
+) -> int:
+    """Render the result; return EXIT_REPORT_NOT_WRITTEN when a report file fails."""
+    if "console" in formats:
+        render_console(result, _stdout_console(), fail_on, show_all)
+    if "json" in formats:
+        try:
+            path = write_json_report(result, output_dir)
+        except OSError as error:
+            print(f"art32: error: cannot write the JSON report to {output_dir}: {error}",
+                  file=sys.stderr)
+            return EXIT_REPORT_NOT_WRITTEN
+        print(f"JSON report: {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The local lab: real stand-ins on loopback, started and seeded for `art32 demo` and tests.
+
+The lab keeps its credentials and generated scan file in a temporary folder of its own and
+points the AWS SDK there through environment variables while it runs, so `~/.aws` is never
+read or written.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+import yaml
+
+from scanner.lab.aws import LAB_ACCESS_KEY, LAB_PROFILE, LAB_REGION, LAB_SECRET_KEY, MotoLab
+
+LAB_ENVIRONMENT = {
+    # Keep every SDK away from cloud metadata addresses.
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "GCE_METADATA_HOST": "127.0.0.1:1",
+    "GCE_METADATA_IP": "127.0.0.1:1",
+    "NO_GCE_CHECK": "True",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+
+
+class LabUnavailable(Exception):
+    """The lab cannot start: a stand-in's package is missing."""
+
+
+class Lab:
+    """Start the stand-ins this machine has, seed them and write a scan file for them."""
+
+    def __init__(self, profile: str = "baseline", folder: Path | None = None) -> None:
+        self.profile = profile
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="art32-lab-"))
+        self._owns_folder = folder is None
+        self.scan_file = self.folder / "art32.yaml"
+        self.skipped: list[str] = []
+        self.aws: MotoLab | None = None
+        self._saved_environment: dict[str, str | None] = {}
+
+    def __enter__(self) -> Lab:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {
+            **LAB_ENVIRONMENT,
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.folder / "aws-credentials"),
+            "AWS_CONFIG_FILE": str(self.folder / "aws-config"),
+        }
+
+    def start(self) -> None:
+        self._write_aws_files()
+        self._set_environment()
+        if importlib.util.find_spec("moto") is None:
+            self.skipped.append("aws: moto is not installed (pip install 'art32-scanner[lab]')")
+        else:
+            self.aws = MotoLab()
+            self.aws.start()
+            self.aws.seed()
+        if self.aws is None:
+            raise LabUnavailable("; ".join(self.skipped))
+        self._write_scan_file()
+
+    def stop(self) -> None:
+        if self.aws is not None:
+            self.aws.stop()
+            self.aws = None
+        self._restore_environment()
+        if self._owns_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _write_aws_files(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        credentials = (
+            f"[{LAB_PROFILE}]\naws_access_key_id = {LAB_ACCESS_KEY}\n"
+            f"aws_secret_access_key = {LAB_SECRET_KEY}\n"
+        )
+        (self.folder / "aws-credentials").write_text(credentials, encoding="utf-8")
+        (self.folder / "aws-config").write_text(
+            f"[profile {LAB_PROFILE}]\nregion = {LAB_REGION}\n", encoding="utf-8"
+        )
+
+    def _write_scan_file(self) -> None:
+        targets: dict[str, list[dict[str, object]]] = {}
+        if self.aws is not None:
+            targets["aws"] = [{
+                "name": "lab",
+                "aws_profile": LAB_PROFILE,
+                "regions": [LAB_REGION],
+                "endpoint_url": self.aws.endpoint_url,
+            }]
+        document = {"profile": self.profile, "targets": targets}
+        self.scan_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    def _set_environment(self) -> None:
+        for key, value in self.environment.items():
+            self._saved_environment[key] = os.environ.get(key)
+            os.environ[key] = value
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environment.clear()

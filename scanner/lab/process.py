@@ -1,0 +1,66 @@
+"""Start a stand-in server as a child process on a free loopback port and wait for it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Sequence
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """Return a loopback port that the OS reported free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """A child process serving HTTP on loopback; `ready_path` answers once it accepts requests."""
+
+    def __init__(self, command: Sequence[str], port: int, ready_path: str = "/") -> None:
+        self.port = port
+        self.url = f"http://{LOOPBACK}:{port}"
+        self._command = list(command)
+        self._ready_path = ready_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._process = subprocess.Popen(
+            self._command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                output = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                raise RuntimeError(
+                    f"{self._command[0]} exited with status {self._process.returncode}: {output[-500:]}"
+                )
+            if self._answers():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{' '.join(self._command)} did not answer on {self.url} in {timeout} s")
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+        if self._process.stderr:
+            self._process.stderr.close()
+        self._process = None
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(self.url + self._ready_path, timeout=1).close()
+        except OSError:
+            return False
+        return True

@@ -1,0 +1,194 @@
+"""The interface between the engine and a provider plugin.
+
+A plugin is a `ProviderPlugin` exposed through the `art32.checks` entry-point group.
+It plans units of work for a target, collects typed facts for a unit, and carries
+checks: pure functions from one subject's facts to a `Verdict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from scanner.model import (
+    Article,
+    CheckMeta,
+    ErrorReason,
+    Measure,
+    Outcome,
+    Parameter,
+    Resource,
+    Severity,
+    Verdict,
+)
+
+T = TypeVar("T")
+SubjectT = TypeVar("SubjectT")
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectError:
+    """A fact that could not be read, with the reason and the operation that failed."""
+
+    reason: ErrorReason
+    message: str
+    operation: str | None = None
+
+    def evidence(self) -> dict[str, str]:
+        result = {"reason": self.reason.value, "error": self.message}
+        if self.operation:
+            result["operation"] = self.operation
+        return result
+
+
+class FactUnavailable(Exception):
+    """Raised inside a check when a fact it needs is a `CollectError`; the runner records ERROR."""
+
+    def __init__(self, error: CollectError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def require(value: T | CollectError) -> T:
+    """Return a collected fact, or raise `FactUnavailable` so the check becomes an ERROR finding."""
+    if isinstance(value, CollectError):
+        raise FactUnavailable(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """A kind of fact a collector can gather, and the permissions that gathering needs."""
+
+    name: str
+    permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Check(Generic[SubjectT]):
+    """A check: metadata plus a pure function from one subject's facts to a verdict."""
+
+    meta: CheckMeta
+    subject: type[SubjectT]
+    evaluate: Callable[[SubjectT, Params], Verdict]
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    subject: type[SubjectT],
+    resource_type: str,
+    facts: Sequence[FactSpec],
+    measure: Measure,
+    outcomes: Sequence[Outcome],
+    articles: Sequence[Article],
+    severity: Severity,
+    rationale: str,
+    remediation: str,
+    parameters: Sequence[Parameter] = (),
+    scope: str = "global",
+) -> Callable[[Callable[[SubjectT, Params], Verdict]], Check[SubjectT]]:
+    """Declare a check function with its metadata; the registry validates it when loaded."""
+
+    def wrap(function: Callable[[SubjectT, Params], Verdict]) -> Check[SubjectT]:
+        permissions = sorted({p for spec in facts for p in spec.permissions})
+        meta = CheckMeta(
+            id=id,
+            title=title,
+            provider=id.split(".", 1)[0],
+            resource_type=resource_type,
+            measure=measure,
+            outcomes=tuple(outcomes),
+            articles=tuple(articles),
+            severity=severity,
+            rationale=rationale,
+            remediation=remediation,
+            parameters=tuple(parameters),
+            permissions=tuple(permissions),
+            facts=tuple(spec.name for spec in facts),
+            scope=scope,
+        )
+        return Check(meta=meta, subject=subject, evaluate=function)
+
+    return wrap
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit of work: one provider, one target, one scope (a region, or `global`)."""
+
+    provider: str
+    target: str
+    scope: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}/{self.target}/{self.scope}"
+
+    def stable_hash(self) -> int:
+        """Return a hash that is the same in every process, for `--shard I/N`."""
+        digest = hashlib.sha256(self.key.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectSettings:
+    max_workers: int = 16
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CollectRequest:
+    """What the runner asks a collector for: one unit, the facts the selected checks read."""
+
+    unit: Unit
+    target: BaseModel
+    facts: frozenset[str]
+    settings: CollectSettings
+    progress: Callable[[str], None] = field(default=lambda _description: None)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """A collector's result for one unit.
+
+    `subjects` are the per-resource fact records that checks read. `error` is set when the
+    unit could not be collected at all (endpoint unreachable, credentials rejected); the
+    runner then records one ERROR finding per selected check against `resource`.
+    """
+
+    resource: Resource
+    subjects: Sequence[object] = ()
+    error: CollectError | None = None
+    account: str | None = None
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+
+
+class ProviderPlugin(ABC):
+    """A provider of checks: aws, gcp, azure, tls, ssh."""
+
+    name: str
+    target_model: type[BaseModel]
+    checks: tuple[Check[Any], ...]
+
+    @abstractmethod
+    def target_name(self, target: BaseModel) -> str:
+        """Return the name that identifies a configured target in units and the report."""
+
+    @abstractmethod
+    def plan(self, target: BaseModel, checks: Sequence[CheckMeta]) -> list[Unit]:
+        """Return the units needed to run `checks` against `target`, without network calls."""
+
+    @abstractmethod
+    def collect(self, request: CollectRequest) -> UnitFacts:
+        """Gather the requested facts of one unit. Must not raise for API failures."""

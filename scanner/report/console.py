@@ -1,0 +1,93 @@
+"""The console summary: counts by status, outcome and measure, then what failed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from scanner.model import Finding, Severity, Status
+from scanner.report.summary import summarise
+from scanner.runner import ScanResult
+
+_STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "red",
+    Status.ERROR: "yellow",
+    Status.NOT_APPLICABLE: "dim",
+    Status.WAIVED: "cyan",
+}
+_SHOWN_STATUSES = (Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE, Status.WAIVED)
+
+
+def render_console(
+    result: ScanResult, console: Console, fail_on: Severity, show_all: bool = False
+) -> None:
+    """Print the summary; with `show_all`, every finding, else only failures and errors."""
+    summary = summarise(result.findings)
+    targets = ", ".join(f"{t.provider}:{t.name}" for t in result.targets)
+    console.print(f"[bold]art32[/bold] profile [bold]{result.profile}[/bold], targets {targets}")
+
+    by_status = summary["by_status"]
+    counts = "  ".join(
+        f"[{_STATUS_STYLE[s]}]{s.value}: {by_status[s.value]}[/]" for s in _SHOWN_STATUSES
+    )
+    console.print(f"{len(result.findings)} findings  {counts}")
+    console.print(_matrix("Outcome", summary["by_outcome"]))
+    console.print(_matrix("Measure", summary["by_measure"]))
+
+    if show_all and result.findings:
+        console.print(_all_findings_table(result.findings))
+    problems = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
+    if problems:
+        console.print(_findings_table(problems, fail_on))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning.code}: {warning.message}")
+
+
+def _matrix(label: str, rows: dict[str, object]) -> Table:
+    table = Table(title=f"By {label.lower()}", title_justify="left")
+    table.add_column(label)
+    for status in _SHOWN_STATUSES[:4]:
+        table.add_column(status.value, justify="right", style=_STATUS_STYLE[status])
+    for key, counts in rows.items():
+        assert isinstance(counts, dict)
+        table.add_row(key, *(str(counts.get(s.value, 0)) for s in _SHOWN_STATUSES[:4]))
+    return table
+
+
+def _findings_table(findings: list[Finding], fail_on: Severity) -> Table:
+    ordered = sorted(
+        findings,
+        key=lambda f: (f.status is not Status.FAIL, -f.severity.rank, f.check_id, f.resource.id),
+    )
+    table = Table(title=f"Failures and errors (the scan fails at {fail_on.value} or above)",
+                  title_justify="left")
+    table.add_column("status")
+    table.add_column("severity")
+    table.add_column("check", no_wrap=True)
+    table.add_column("resource", overflow="fold")
+    table.add_column("message", overflow="fold")
+    for finding in ordered:
+        style = _STATUS_STYLE[finding.status]
+        table.add_row(
+            f"[{style}]{finding.status.value}[/]",
+            finding.severity.value,
+            finding.check_id,
+            finding.resource.id,
+            finding.message,
+        )
+    return table
+
+
+def _all_findings_table(findings: tuple[Finding, ...]) -> Table:
+    table = Table(title="Every finding, by resource", title_justify="left")
+    table.add_column("resource", overflow="fold")
+    table.add_column("check", no_wrap=True)
+    table.add_column("status")
+    table.add_column("message", overflow="fold")
+    for finding in sorted(findings, key=lambda f: (f.resource.id, f.check_id)):
+        style = _STATUS_STYLE[finding.status]
+        table.add_row(
+            finding.resource.id, finding.check_id, f"[{style}]{finding.status.value}[/]", finding.message
+        )
+    return table

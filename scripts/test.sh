@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install art32 with its lab and test extras, lint and type-check it, then run the test suite.
+# Tests start every stand-in server they need themselves, on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+python3 -m pip install --quiet -e '.[lab,test]'
+
+# No SDK may probe a cloud metadata address, in tests or anywhere else here.
+export AWS_EC2_METADATA_DISABLED=true GCE_METADATA_HOST=127.0.0.1:1 GCE_METADATA_IP=127.0.0.1:1 NO_GCE_CHECK=True
+
+python3 -m ruff check scanner checks tests
+python3 -m mypy
+
+status=0
+python3 -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  # pytest exits 5 when a filter such as -k selects no test; that is not a failure of the code.
+  echo "scripts/test.sh: pytest collected no tests"
+  exit 0
+fi
+exit "$status"
