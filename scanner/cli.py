@@ -6,10 +6,13 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -17,6 +20,7 @@ from scanner import __version__
 from scanner.config import ScanConfig, load_scan_file
 from scanner.explain import catalogue_markdown, explain_text, render_catalogue
 from scanner.model import Severity, Status
+from scanner.profile import load_profile, packaged_profiles
 from scanner.registry import PluginError, Registry
 from scanner.report.console import render_console
 from scanner.report.json_report import write_json_report
@@ -48,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if arguments.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    previous = _interrupt_on_sigterm()
     try:
         return int(arguments.handler(arguments))
     except (ConfigError, PluginError) as error:
@@ -56,6 +61,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("art32: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_on_sigterm() -> Any:
+    """Treat SIGTERM (Kubernetes, systemd) like Ctrl-C, so lab servers and reports are cleaned up.
+
+    Return the previous handler, or None where handlers cannot be set (outside the main thread).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,11 +190,12 @@ def run_demo_command(arguments: argparse.Namespace) -> int:
 
 def _wait_for_interrupt(scan_file: Path, environment: dict[str, str]) -> None:
     print(f"\nThe lab keeps running. Its folder: {scan_file.parent}")
+    print(f"Its scan file: {scan_file}")
     print("In another shell, set its environment and scan it by hand:")
     for key, value in environment.items():
         print(f"  export {key}={value}")
     print(f"  art32 scan -c {scan_file}")
-    print("Press Ctrl-C to stop the lab.")
+    print("Press Ctrl-C to stop the lab.", flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -215,7 +238,8 @@ def run_explain_command(arguments: argparse.Namespace) -> int:
         hint = suggest_name(arguments.check_id, list(registry.checks))
         raise ConfigError("explain", [f"unknown check {arguments.check_id!r}{hint}; "
                                       "`art32 checks` lists them"])
-    _stdout_console().print(explain_text(item.meta))
+    profiles = [load_profile(name, registry) for name in packaged_profiles()]
+    _stdout_console().print(explain_text(item.meta, profiles))
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.model import CheckMeta
+from scanner.profile import Profile
 
 
 def render_catalogue(catalogue: Sequence[CheckMeta]) -> Table:
@@ -28,7 +29,8 @@ def render_catalogue(catalogue: Sequence[CheckMeta]) -> Table:
     return table
 
 
-def explain_text(meta: CheckMeta) -> Group:
+def explain_text(meta: CheckMeta, profiles: Sequence[Profile] = ()) -> Group:
+    """Describe one check; `profiles` adds each one's selection, severity and parameters."""
     lines = [
         Text(meta.id, style="bold"),
         Text(meta.title),
@@ -57,7 +59,19 @@ def explain_text(meta: CheckMeta) -> Group:
         lines.append(Text(f"    {parameter.description}"))
     lines.extend([Text(""), Text("Permissions its collector needs", style="bold")])
     lines.extend(Text(f"  {permission}") for permission in meta.permissions)
+    if profiles:
+        lines.extend([Text(""), Text("In the shipped profiles", style="bold")])
+        lines.extend(Text(f"  {_profile_line(meta, profile)}") for profile in profiles)
     return Group(*lines)
+
+
+def _profile_line(meta: CheckMeta, profile: Profile) -> str:
+    if meta.id not in profile.check_ids:
+        return f"{profile.name}: not selected"
+    severity = profile.severity_of(meta.id, meta.severity).value
+    values = profile.parameters.get(meta.id, {})
+    settings = ", ".join(f"{name}={value!r}" for name, value in values.items())
+    return f"{profile.name}: severity {severity}" + (f", {settings}" if settings else "")
 
 
 def catalogue_markdown(catalogue: Sequence[CheckMeta]) -> str:

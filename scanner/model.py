@@ -73,6 +73,7 @@ class ErrorReason(StrEnum):
     CREDENTIALS = "credentials"
     READ_ONLY_GUARD = "read_only_guard"
     API_ERROR = "api_error"
+    INVALID_DATA = "invalid_data"
     CHECK_FAILED = "check_failed"
 
 

@@ -165,11 +165,14 @@ class UnitFacts:
     `subjects` are the per-resource fact records that checks read. `error` is set when the
     unit could not be collected at all (endpoint unreachable, credentials rejected); the
     runner then records one ERROR finding per selected check against `resource`.
+    `subject_errors` does the same for the checks of one subject type, when only the
+    listing of those subjects failed (ListBuckets denied, say).
     """
 
     resource: Resource
     subjects: Sequence[object] = ()
     error: CollectError | None = None
+    subject_errors: Mapping[type, CollectError] = field(default_factory=dict)
     account: str | None = None
     api_calls: Mapping[str, int] = field(default_factory=dict)
 

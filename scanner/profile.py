@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.model import Severity
+from scanner.model import Measure, Severity
 from scanner.registry import Registry, is_parameter_value
 from scanner.validation import (
     ConfigError,
@@ -29,6 +29,8 @@ class CheckSelection(BaseModel):
 
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    """When not empty, only checks of these measures run."""
 
 
 class ProfileFile(BaseModel):
@@ -147,11 +149,10 @@ def _resolve(
     sources: tuple[str, ...],
     default_name: str,
 ) -> Profile:
-    known = list(registry.checks)
     problems: list[str] = []
     warnings: list[str] = []
 
-    selected = _select(profile_file.checks, known, warnings)
+    selected = _select(profile_file.checks, registry, warnings)
     overrides = {
         check_id: values
         for check_id, values in profile_file.parameters.items()
@@ -179,13 +180,17 @@ def _resolve(
     )
 
 
-def _select(selection: CheckSelection, known: list[str], warnings: list[str]) -> list[str]:
+def _select(selection: CheckSelection, registry: Registry, warnings: list[str]) -> list[str]:
+    known = list(registry.checks)
     for pattern in (*selection.include, *selection.exclude):
         if not fnmatch.filter(known, pattern):
             warnings.append(f"check pattern {pattern!r} matches no installed check")
 
     included = {cid for pattern in selection.include for cid in fnmatch.filter(known, pattern)}
     excluded = {cid for pattern in selection.exclude for cid in fnmatch.filter(known, pattern)}
+    if selection.measures:
+        measures = set(selection.measures)
+        included = {cid for cid in included if registry.checks[cid].meta.measure in measures}
     return sorted(included - excluded)
 
 

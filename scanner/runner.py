@@ -164,8 +164,9 @@ def evaluate_unit(item: PlannedUnit, facts: UnitFacts, config: ScanConfig) -> li
     """Apply the unit's checks to its subjects."""
     findings: list[Finding] = []
     for check_item in item.checks:
-        if facts.error is not None:
-            findings.append(_error_finding(check_item, facts.resource, facts.error, config))
+        unit_error = facts.error or facts.subject_errors.get(check_item.subject)
+        if unit_error is not None:
+            findings.append(_error_finding(check_item, facts.resource, unit_error, config))
             continue
         params = config.profile.parameters.get(check_item.meta.id, {})
         for subject in facts.subjects:

@@ -1,27 +1,54 @@
-"""The demo end to end: the lab's expected verdict for every seeded bucket."""
+"""The demo end to end: the lab's expected verdict for every (bucket, check) pair."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
 from scanner.cli import main
 from scanner.config import load_scan_file
-from scanner.lab.aws import BUCKETS
+from scanner.lab.aws import ACCOUNT_VERDICTS, BUCKETS, LAB_ACCOUNT
 from scanner.runner import run_scan
 from tests.conftest import write
 
+BUCKET_CHECKS = (
+    "aws.s3.default_encryption", "aws.s3.versioning", "aws.s3.tls_only_policy",
+    "aws.s3.public_access_block", "aws.s3.object_lock", "aws.s3.access_logging",
+)
 
-def _verdicts(findings, check_id):
-    return {
-        f["resource"]["id"].removeprefix("arn:aws:s3:::"): f["status"]
-        for f in findings
-        if f["check_id"] == check_id
+
+def _verdicts(findings: list[dict]) -> dict[tuple[str, str], str]:
+    return {(f["resource"]["id"], f["check_id"]): f["status"] for f in findings}
+
+
+def _expected(profile: str) -> dict[tuple[str, str], str]:
+    expected = {
+        (f"arn:aws:s3:::{bucket.name}", check_id): status
+        for bucket in BUCKETS
+        for check_id, status in bucket.expected(profile).items()
     }
+    for check_id, status in ACCOUNT_VERDICTS[profile].items():
+        expected[(f"aws://{LAB_ACCOUNT}", check_id)] = status
+    return expected
+
+
+def test_lab_covers_every_verdict():
+    statuses: dict[str, set[str]] = defaultdict(set)
+    for profile in ("baseline", "strict"):
+        for (_, check_id), status in _expected(profile).items():
+            statuses[check_id].add(status)
+
+    assert len(BUCKETS) >= 10
+    for check_id in BUCKET_CHECKS:
+        assert {"pass", "fail"} <= statuses[check_id], check_id
+    assert "error" in statuses["aws.s3.tls_only_policy"]
 
 
 def test_demo_reports_expected_verdicts(tmp_path, capsys):
@@ -32,24 +59,30 @@ def test_demo_reports_expected_verdicts(tmp_path, capsys):
     assert status == 0
     assert report["complete"] is True
     assert report["profile"] == "baseline"
-    assert _verdicts(report["findings"], "aws.s3.default_encryption") == {
-        b.name: b.encryption_verdicts["provider"] for b in BUCKETS
-    }
-    assert _verdicts(report["findings"], "aws.s3.versioning") == {
-        b.name: b.versioning_verdict for b in BUCKETS
-    }
+    assert _verdicts(report["findings"]) == _expected("baseline")
     assert "art32-lab-no-config" in output
-    assert "Versioning was never enabled" in output
+    assert "Verdicts: aws.s3.bucket" in output
 
 
-def test_demo_stops_its_lab(tmp_path):
-    main(["demo", "--output-dir", str(tmp_path), "--format", "json"])
+@pytest.mark.parametrize("profile", ["baseline", "strict"])
+def test_lab_verdicts_per_profile(lab, registry, profile):
+    config = load_scan_file(lab.scan_file, registry, profile)
 
-    assert not any(name.startswith("art32-lab-") for name in os.listdir(tmp_path))
+    result = run_scan(config, registry)
+
+    assert _verdicts([f.to_dict() for f in result.findings]) == _expected(profile)
 
 
-@pytest.mark.parametrize("min_key", ["provider", "kms", "customer_kms"])
-def test_lab_verdicts_for_each_key_level(tmp_path, lab, registry, min_key):
+@pytest.mark.parametrize(
+    ("min_key", "passing"),
+    [
+        ("provider", {b.name for b in BUCKETS}),
+        ("kms", {"art32-lab-kms-aws-managed", "art32-lab-kms-alias-aws", "art32-lab-kms-customer",
+                 "art32-lab-dsse-customer"}),
+        ("customer_kms", {"art32-lab-kms-customer", "art32-lab-dsse-customer"}),
+    ],
+)
+def test_lab_encryption_per_key_level(tmp_path, lab, registry, min_key, passing):
     profile = write(tmp_path / "keys.yaml", (
         "extends: baseline\n"
         f"parameters: {{aws.s3.default_encryption: {{min_key: {min_key}}}}}\n"
@@ -58,10 +91,18 @@ def test_lab_verdicts_for_each_key_level(tmp_path, lab, registry, min_key):
 
     result = run_scan(config, registry)
 
-    findings = [f.to_dict() for f in result.findings]
-    assert _verdicts(findings, "aws.s3.default_encryption") == {
-        b.name: b.encryption_verdicts[min_key] for b in BUCKETS
+    statuses = {
+        f.resource.id.removeprefix("arn:aws:s3:::"): f.status.value
+        for f in result.findings
+        if f.check_id == "aws.s3.default_encryption"
     }
+    assert statuses == {b.name: "pass" if b.name in passing else "fail" for b in BUCKETS}
+
+
+def test_ci_encryption_profile_selects_encryption_and_transport(lab, registry):
+    config = load_scan_file(lab.scan_file, registry, "ci-encryption")
+
+    assert config.profile.check_ids == ("aws.s3.default_encryption", "aws.s3.tls_only_policy")
 
 
 def test_demo_console_script(tmp_path):
@@ -71,6 +112,46 @@ def test_demo_console_script(tmp_path):
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert "Traceback" not in completed.stderr
-    assert "12 findings" in completed.stdout
+    assert completed.stderr.strip() == f"JSON report: {tmp_path / 'out' / 'report.json'}"
+    assert "findings" in completed.stdout
     assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_keep_running_lab_scanned_by_hand(tmp_path):
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "scanner.cli", "demo", "--format", "json",
+         "--output-dir", str(tmp_path / "demo"), "--keep-running"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )
+    try:
+        lines = _read_until(demo, "Press Ctrl-C")
+        scan_file = Path(next(line for line in lines if line.startswith("Its scan file: ")).split(": ", 1)[1])
+        exports = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in lines if line.strip().startswith("export ")
+        )
+        assert scan_file.is_file()
+        assert not str(scan_file).startswith(str(Path.home() / ".aws"))
+
+        by_hand = subprocess.run(
+            [sys.executable, "-m", "scanner.cli", "scan", "-c", str(scan_file), "--fail-on", "critical"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, **exports},
+        )
+        assert by_hand.returncode == 0, by_hand.stderr
+        assert "art32-lab-kms-customer" not in by_hand.stderr
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=60)
+
+    assert demo.returncode == 0
+    assert not scan_file.parent.exists()
+
+
+def _read_until(process: subprocess.Popen[str], marker: str) -> list[str]:
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if marker in line:
+            return lines
+    raise AssertionError(f"the demo ended before printing {marker!r}: {lines}")

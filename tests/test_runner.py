@@ -34,14 +34,17 @@ settings:
     result = run_scan(config, registry)
 
     broken = [f for f in result.findings if f.resource.id == "aws://broken"]
-    healthy = [f for f in result.findings if f.resource.id.startswith("arn:aws:s3:::")]
-    assert sorted(f.check_id for f in broken) == ["aws.s3.default_encryption", "aws.s3.versioning"]
+    healthy = [f for f in result.findings if f.resource.id != "aws://broken"]
+    assert sorted(f.check_id for f in broken) == list(config.profile.check_ids)
     for finding in broken:
         assert finding.status is Status.ERROR
         assert finding.evidence["reason"] == "unreachable"
         assert f"127.0.0.1:{port}" in finding.message
-    assert len(healthy) == 2 * len(BUCKETS)
-    assert all(f.status is not Status.ERROR for f in healthy)
+    bucket_checks = len(config.profile.check_ids) - 1
+    assert len(healthy) == bucket_checks * len(BUCKETS) + 1
+    # The lab's one expected error is its invalid bucket policy.
+    errors = [f.resource.id for f in healthy if f.status is Status.ERROR]
+    assert errors == ["arn:aws:s3:::art32-lab-policy-invalid"]
     assert [t.name for t in result.targets] == ["broken", "lab"]
     assert result.targets[1].account == "123456789012"
 
@@ -112,7 +115,7 @@ targets:
 
     assert [u.unit.key for u in units] == ["aws/prod/global"]
     assert units[0].unit.stable_hash() == plan(config, registry)[0].unit.stable_hash()
-    assert units[0].facts >= {"aws.s3.encryption", "aws.s3.versioning"}
+    assert units[0].facts >= {"aws.s3.encryption", "aws.s3.versioning", "aws.s3.policy"}
 
 
 def test_profile_excluding_checks_plans_nothing(registry, tmp_path):

@@ -2,12 +2,17 @@
 
 import pytest
 
-from checks.aws.s3 import default_encryption, versioning
+from checks.aws.s3 import access_logging, default_encryption, object_lock, versioning
+from checks.aws.s3_access import account_public_access_block, public_access_block
 from checks.aws.s3_facts import (
     BucketEncryption,
+    BucketLogging,
     BucketVersioning,
     EncryptionRule,
     KmsKey,
+    ObjectLock,
+    PublicAccessBlock,
+    S3Account,
     S3Bucket,
 )
 from scanner.model import ErrorReason, Resource, Status
@@ -105,3 +110,108 @@ def test_versioning_table(status, expected, words):
     assert verdict.status is expected
     assert words in verdict.message
     assert verdict.evidence["status"] == status
+
+
+# Object Lock, access logging and public access block
+
+
+def _facts(**facts):
+    return S3Bucket(resource=RESOURCE, name="b", **facts)
+
+
+@pytest.mark.parametrize(
+    ("lock", "minimum", "expected"),
+    [
+        (ObjectLock(enabled=False), 0, Status.FAIL),
+        (ObjectLock(enabled=True), 0, Status.PASS),
+        (ObjectLock(enabled=True), 7, Status.FAIL),
+        (ObjectLock(True, "GOVERNANCE", 1), 7, Status.FAIL),
+        (ObjectLock(True, "GOVERNANCE", 7), 7, Status.PASS),
+        (ObjectLock(True, "COMPLIANCE", 365), 30, Status.PASS),
+    ],
+)
+def test_object_lock_table(lock, minimum, expected):
+    verdict = object_lock.evaluate(_facts(object_lock=lock), {"min_retention_days": minimum})
+
+    assert verdict.status is expected
+    assert verdict.evidence["min_retention_days"] == minimum
+
+
+@pytest.mark.parametrize(
+    ("logging", "expected"),
+    [(BucketLogging(None), Status.FAIL), (BucketLogging("logs", "b/"), Status.PASS)],
+)
+def test_access_logging_table(logging, expected):
+    assert access_logging.evaluate(_facts(logging=logging), {}).status is expected
+
+
+def _block(*on: str) -> PublicAccessBlock:
+    names = {"acls": "block_public_acls", "ignore": "ignore_public_acls",
+             "policy": "block_public_policy", "restrict": "restrict_public_buckets"}
+    return PublicAccessBlock(configured=bool(on), **{names[n]: True for n in on})
+
+
+ALL = ("acls", "ignore", "policy", "restrict")
+DENIED = CollectError(ErrorReason.ACCESS_DENIED, "access denied", "s3control:GetPublicAccessBlock")
+
+
+@pytest.mark.parametrize(
+    ("bucket_block", "account_block", "expected"),
+    [
+        (_block(*ALL), _block(), Status.PASS),
+        (_block(), _block(*ALL), Status.PASS),
+        (_block("acls", "ignore"), _block("policy", "restrict"), Status.PASS),
+        (_block("acls", "ignore"), _block("acls"), Status.FAIL),
+        (_block(), _block(), Status.FAIL),
+        (_block("acls", "ignore", "policy"), _block("acls", "ignore", "policy"), Status.FAIL),
+        # Complete bucket settings need no account fact, so a denied account read is no error.
+        (_block(*ALL), DENIED, Status.PASS),
+    ],
+)
+def test_public_access_block_combines_levels(bucket_block, account_block, expected):
+    bucket = _facts(public_access_block=bucket_block, account_public_access_block=account_block)
+
+    assert public_access_block.evaluate(bucket, {}).status is expected
+
+
+def test_public_access_block_needs_account_when_incomplete():
+    bucket = _facts(public_access_block=_block("acls"), account_public_access_block=DENIED)
+
+    with pytest.raises(FactUnavailable):
+        public_access_block.evaluate(bucket, {})
+
+
+def test_public_access_block_evidence():
+    bucket = _facts(public_access_block=_block("acls"), account_public_access_block=_block("policy"))
+
+    verdict = public_access_block.evaluate(bucket, {})
+
+    assert verdict.evidence["effective"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": False,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": False,
+    }
+    assert "IgnorePublicAcls, RestrictPublicBuckets off" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("block", "expected", "words"),
+    [
+        (_block(*ALL), Status.PASS, "blocks all public access"),
+        (_block(), Status.FAIL, "no public access block"),
+        (_block("acls", "ignore"), Status.FAIL, "BlockPublicPolicy, RestrictPublicBuckets off"),
+    ],
+)
+def test_account_public_access_block_table(block, expected, words):
+    account = S3Account(Resource("aws", "aws.account", "aws://123456789012"), block)
+
+    verdict = account_public_access_block.evaluate(account, {})
+
+    assert verdict.status is expected
+    assert words in verdict.message
+
+
+def test_account_public_access_block_error_is_not_dropped():
+    account = S3Account(Resource("aws", "aws.account", "aws://123456789012"), DENIED)
+
+    with pytest.raises(FactUnavailable):
+        account_public_access_block.evaluate(account, {})

@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from checks.aws import s3
+from checks.aws import s3, s3_access
 from checks.aws.errors import classify
-from checks.aws.s3_facts import BUCKET_LIST, S3Collector
+from checks.aws.s3_collector import S3Collector
+from checks.aws.s3_facts import ACCOUNT_PUBLIC_ACCESS_BLOCK, BUCKET_LIST, S3Bucket
 from checks.aws.session import AwsSession
 from checks.aws.target import AwsTarget
 from scanner.model import CheckMeta, Resource
@@ -19,7 +20,7 @@ from scanner.plugin import CollectError, CollectRequest, ProviderPlugin, Unit, U
 class AwsPlugin(ProviderPlugin):
     name = "aws"
     target_model = AwsTarget
-    checks = s3.CHECKS
+    checks = (*s3.CHECKS, *s3_access.CHECKS)
 
     def target_name(self, target: BaseModel) -> str:
         assert isinstance(target, AwsTarget)
@@ -51,26 +52,38 @@ class AwsPlugin(ProviderPlugin):
         partition = str(identity["Arn"]).split(":")[1]
         account_resource = Resource("aws", "aws.account", f"aws://{account}", account=account)
         subjects: list[Any] = []
-        error: CollectError | None = None
+        subject_errors: dict[type, CollectError] = {}
 
-        if request.unit.scope == "global" and BUCKET_LIST.name in request.facts:
-            collector = S3Collector(
-                session, account, partition, request.facts, request.settings.max_workers
-            )
-            try:
-                names = collector.list_buckets()
-            except Exception as list_error:  # without the list no bucket can be judged
-                error = classify(list_error, "s3:ListBuckets")
-            else:
-                subjects.extend(collector.collect(names, request.progress))
+        if request.unit.scope == "global":
+            listing_error = self._collect_s3(session, account, partition, request, subjects)
+            if listing_error is not None:
+                subject_errors[S3Bucket] = listing_error
 
         return UnitFacts(
             resource=account_resource,
             subjects=subjects,
-            error=error,
+            subject_errors=subject_errors,
             account=account,
             api_calls=session.guard.calls(),
         )
+
+    @staticmethod
+    def _collect_s3(
+        session: AwsSession, account: str, partition: str, request: CollectRequest, subjects: list[Any]
+    ) -> CollectError | None:
+        """Add the account's S3 settings and its buckets to `subjects`; return a unit-wide error."""
+        collector = S3Collector(session, account, partition, request.facts, request.settings.max_workers)
+        if ACCOUNT_PUBLIC_ACCESS_BLOCK.name in request.facts:
+            subjects.append(collector.account_settings())
+        if BUCKET_LIST.name not in request.facts:
+            return None
+
+        try:
+            names = collector.list_buckets()
+        except Exception as error:  # without the list no bucket can be judged
+            return classify(error, "s3:ListBuckets")
+        subjects.extend(collector.collect(names, request.progress))
+        return None
 
 
 PLUGIN = AwsPlugin()

@@ -57,7 +57,8 @@ class ReadOnlyGuard:
         self._calls: Counter[str] = Counter()
 
     def __call__(self, model: Any, **_: Any) -> None:
-        service = model.service_model.signing_name or model.service_model.service_name
+        # The boto3 client name, so S3 Control calls count apart from S3 calls.
+        service = model.service_model.service_name
         name = operation_name(service, model.name)
         if not is_allowed(service, model.name):
             raise OperationRejected(name)

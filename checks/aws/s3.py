@@ -1,4 +1,4 @@
-"""S3 checks: pure functions from one bucket's facts to a verdict."""
+"""S3 checks of encryption at rest, versioning, Object Lock and access logging."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from checks.aws.s3_facts import (
     BUCKET_LIST,
     ENCRYPTION,
     KMS_KEYS,
+    LOGGING,
+    OBJECT_LOCK,
     VERSIONING,
     BucketEncryption,
     EncryptionRule,
@@ -130,4 +132,95 @@ def versioning(bucket: S3Bucket, _params: Params) -> Verdict:
     return Verdict(Status.FAIL, "Versioning was never enabled", evidence)
 
 
-CHECKS = (default_encryption, versioning)
+@check(
+    id="aws.s3.object_lock",
+    title="S3 buckets protect objects with Object Lock",
+    subject=S3Bucket,
+    resource_type=BUCKET,
+    facts=(BUCKET_LIST, OBJECT_LOCK),
+    measure=Measure.BACKUP,
+    outcomes=(Outcome.INTEGRITY, Outcome.AVAILABILITY, Outcome.RESILIENCE),
+    articles=(
+        Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,
+        Article.RESTORE_AVAILABILITY,
+    ),
+    severity=Severity.MEDIUM,
+    rationale=(
+        "Object Lock stores objects write-once-read-many: no user, root included in "
+        "compliance mode, can delete or overwrite a locked version before its retention ends. "
+        "It keeps backups and records restorable after a ransomware attack or a compromised "
+        "administrator (Article 32(1)(b) and (c))."
+    ),
+    remediation=(
+        "Object Lock is set when a bucket is created (`aws s3api create-bucket ... "
+        "--object-lock-enabled-for-bucket`) or enabled later through AWS support for existing "
+        "buckets. Then set a default retention: `aws s3api put-object-lock-configuration "
+        "--bucket NAME --object-lock-configuration '{\"ObjectLockEnabled\":\"Enabled\",\"Rule\":"
+        "{\"DefaultRetention\":{\"Mode\":\"GOVERNANCE\",\"Days\":30}}}'`."
+    ),
+    parameters=(
+        Parameter(
+            "min_retention_days",
+            int,
+            0,
+            "shortest default retention that passes, in days; 0 accepts Object Lock "
+            "without a default retention rule",
+        ),
+    ),
+)
+def object_lock(bucket: S3Bucket, params: Params) -> Verdict:
+    facts = require(bucket.object_lock)
+    minimum = int(params.get("min_retention_days", 0))
+    evidence = {
+        "enabled": facts.enabled,
+        "mode": facts.mode,
+        "retention_days": facts.retention_days,
+        "min_retention_days": minimum,
+    }
+    if not facts.enabled:
+        return Verdict(Status.FAIL, "Object Lock is not enabled", evidence)
+    if minimum and (facts.retention_days or 0) < minimum:
+        found = "no default retention" if facts.retention_days is None else f"{facts.retention_days} days"
+        return Verdict(
+            Status.FAIL, f"Object Lock default retention is {found}; at least {minimum} days needed", evidence
+        )
+    retention = "no default retention" if facts.retention_days is None else (
+        f"{facts.mode} retention of {facts.retention_days} days"
+    )
+    return Verdict(Status.PASS, f"Object Lock is enabled with {retention}", evidence)
+
+
+@check(
+    id="aws.s3.access_logging",
+    title="S3 buckets log requests with server access logging",
+    subject=S3Bucket,
+    resource_type=BUCKET,
+    facts=(BUCKET_LIST, LOGGING),
+    measure=Measure.LOGGING,
+    outcomes=(Outcome.CONFIDENTIALITY, Outcome.INTEGRITY),
+    articles=(
+        Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,
+        Article.REGULAR_TESTING,
+    ),
+    severity=Severity.MEDIUM,
+    rationale=(
+        "A record of who read or changed which object is what shows whether personal data "
+        "was accessed without authority, and what a breach notification under Article 33 "
+        "must report. Server access logs record every request to the bucket."
+    ),
+    remediation=(
+        "Enable server access logging to a separate log bucket: `aws s3api put-bucket-logging "
+        "--bucket NAME --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\","
+        "\"TargetPrefix\":\"NAME/\"}}'`. CloudTrail data events are an alternative that this "
+        "check does not read."
+    ),
+)
+def access_logging(bucket: S3Bucket, _params: Params) -> Verdict:
+    facts = require(bucket.logging)
+    evidence = {"target_bucket": facts.target_bucket, "target_prefix": facts.target_prefix}
+    if facts.target_bucket is None:
+        return Verdict(Status.FAIL, "Server access logging is off", evidence)
+    return Verdict(Status.PASS, f"Server access logs go to bucket {facts.target_bucket}", evidence)
+
+
+CHECKS = (default_encryption, versioning, object_lock, access_logging)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
@@ -30,11 +32,11 @@ class AwsSession:
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=max(settings.max_workers, 10),
-            user_agent_appid=f"art32-{__version__}",
+            user_agent_extra=f"art32/{__version__}",
         )
 
         # Raises ProfileNotFound for an unknown profile; the collector records it as an error.
-        self._session = boto3.Session(profile_name=target.aws_profile)
+        self._session: Any = boto3.Session(profile_name=target.aws_profile)
         self._session.events.register("before-call", self.guard)
         self.default_region = (
             target.regions[0] if target.regions else self._session.region_name or DEFAULT_REGION
@@ -47,12 +49,17 @@ class AwsSession:
         key = (service, region or self.default_region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self._session.client(
+                client = self._session.client(
                     service,
                     region_name=key[1],
                     endpoint_url=self.target.endpoint_url,
                     config=self._config,
                 )
+                if service == "s3control" and self.target.endpoint_url:
+                    client.meta.events.register(
+                        "before-sign.s3-control", keep_endpoint_host(self.target.endpoint_url)
+                    )
+                self._clients[key] = client
             return self._clients[key]
 
     def _assume_role(self, role_arn: str, external_id: str | None) -> None:
@@ -75,6 +82,26 @@ class AwsSession:
             role_arn=role_arn,
             extra_args=extra,
         )
+        # botocore has no public setter for refreshable credentials; this is the attribute its
+        # own assume-role provider fills (botocore 1.34 to at least 1.43).
         botocore_session._credentials = DeferredRefreshableCredentials(
             refresh_using=fetcher.fetch_credentials, method="assume-role"
         )
+
+
+def keep_endpoint_host(endpoint_url: str) -> Callable[..., None]:
+    """Return a handler that undoes S3 Control's account-id host prefix on a custom endpoint.
+
+    botocore (1.34 to at least 1.43) sends S3 Control calls to `ACCOUNT.HOST` even for a
+    custom endpoint, and `inject_host_prefix=False` does not stop it. That name does not
+    resolve for a local or S3-compatible endpoint, so the request goes to the endpoint's
+    own host; the account id still travels in the x-amz-account-id header.
+    """
+    host = urlsplit(endpoint_url).netloc
+
+    def rewrite(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc.endswith("." + host):
+            request.url = urlunsplit(parts._replace(netloc=host))
+
+    return rewrite

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
+from typing import IO
 
 LOOPBACK = "127.0.0.1"
 
@@ -27,15 +29,18 @@ class ServerProcess:
         self._command = list(command)
         self._ready_path = ready_path
         self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        self._process = subprocess.Popen(
-            self._command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # A log file, not a pipe: a server that logs every request would block once a
+        # pipe that nobody reads is full.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self._process = subprocess.Popen(self._command, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                output = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                self._log.seek(0)
+                output = self._log.read().decode(errors="replace")
                 raise RuntimeError(
                     f"{self._command[0]} exited with status {self._process.returncode}: {output[-500:]}"
                 )
@@ -54,9 +59,10 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(timeout=10)
-        if self._process.stderr:
-            self._process.stderr.close()
         self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def _answers(self) -> bool:
         try:

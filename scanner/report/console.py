@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from rich.console import Console
 from rich.table import Table
 
@@ -35,8 +37,9 @@ def render_console(
     console.print(_matrix("Outcome", summary["by_outcome"]))
     console.print(_matrix("Measure", summary["by_measure"]))
 
-    if show_all and result.findings:
-        console.print(_all_findings_table(result.findings))
+    if show_all:
+        for table in _verdict_matrices(result.findings):
+            console.print(table)
     problems = [f for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
     if problems:
         console.print(_findings_table(problems, fail_on))
@@ -79,15 +82,42 @@ def _findings_table(findings: list[Finding], fail_on: Severity) -> Table:
     return table
 
 
-def _all_findings_table(findings: tuple[Finding, ...]) -> Table:
-    table = Table(title="Every finding, by resource", title_justify="left")
-    table.add_column("resource", overflow="fold")
-    table.add_column("check", no_wrap=True)
-    table.add_column("status")
-    table.add_column("message", overflow="fold")
-    for finding in sorted(findings, key=lambda f: (f.resource.id, f.check_id)):
-        style = _STATUS_STYLE[finding.status]
-        table.add_row(
-            finding.resource.id, finding.check_id, f"[{style}]{finding.status.value}[/]", finding.message
-        )
-    return table
+def _verdict_matrices(findings: tuple[Finding, ...]) -> list[Table]:
+    """Return one resources-by-checks table of statuses per resource type."""
+    by_type: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_type[finding.resource.type].append(finding)
+
+    tables = []
+    for resource_type, group in sorted(by_type.items()):
+        check_ids = sorted({f.check_id for f in group})
+        prefix = _common_family(check_ids)
+        table = Table(title=f"Verdicts: {resource_type}", title_justify="left")
+        table.add_column("resource", overflow="fold")
+        for check_id in check_ids:
+            table.add_column(check_id.removeprefix(prefix), justify="center")
+
+        cells: dict[str, dict[str, Status]] = defaultdict(dict)
+        for finding in group:
+            cells[finding.resource.id][finding.check_id] = finding.status
+        for resource_id, statuses in sorted(cells.items()):
+            table.add_row(resource_id, *(_status_cell(statuses.get(c)) for c in check_ids))
+        tables.append(table)
+    return tables
+
+
+def _common_family(check_ids: list[str]) -> str:
+    """Return the dotted prefix all ids share (`aws.s3.`), to keep column headers short."""
+    families = [check_id.split(".")[:-1] for check_id in check_ids]
+    shared: list[str] = []
+    for parts in zip(*families, strict=False):
+        if len(set(parts)) != 1:
+            break
+        shared.append(parts[0])
+    return ".".join(shared) + "." if shared else ""
+
+
+def _status_cell(status: Status | None) -> str:
+    if status is None:
+        return ""
+    return f"[{_STATUS_STYLE[status]}]{status.value}[/]"
