@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from scanner import __version__
-from scanner.config import ScanConfig, load_scan_file
+from scanner.config import ScanConfig, load_scan_config, load_scan_file
 from scanner.explain import catalogue_markdown, explain_text, render_catalogue
 from scanner.model import Severity, Status
 from scanner.profile import load_profile, packaged_profiles
@@ -46,6 +47,9 @@ log = logging.getLogger("art32")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # sslyze's bundled trust stores hold a certificate with a negative serial number, and
+    # cryptography warns on every load (sslyze 6.3, cryptography 46); users cannot act on it.
+    warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
     parser = build_parser()
     arguments = parser.parse_args(argv)
     logging.basicConfig(
@@ -90,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     scan = commands.add_parser("scan", help="scan the targets of a scan file")
-    scan.add_argument("-c", "--config", type=Path, required=True, metavar="FILE",
+    scan.add_argument("-c", "--config", type=Path, metavar="FILE",
                       help="scan file (YAML) naming the targets and the profile")
+    scan.add_argument("--tls", action="append", default=[], metavar="HOST:PORT",
+                      help="also scan this TLS endpoint (repeatable; IPv6 as [::1]:443; port 443 if absent)")
     _add_scan_options(scan, DEFAULT_REPORT_DIR)
     scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
                       help="exit 1 on a failing finding of this severity or higher "
@@ -147,7 +153,9 @@ def parse_formats(text: str | None, default: Sequence[str]) -> list[str]:
 def run_scan_command(arguments: argparse.Namespace) -> int:
     formats = parse_formats(arguments.format, ["console"])
     registry = Registry.load()
-    config = load_scan_file(arguments.config, registry, arguments.profile)
+    if arguments.config is None and not arguments.tls:
+        raise ConfigError("art32 scan", ["name a scan file with -c FILE, or endpoints with --tls HOST:PORT"])
+    config = load_scan_config(arguments.config, registry, arguments.profile, extra_tls=arguments.tls)
     fail_on = arguments.fail_on or config.profile.fail_on
 
     result = _scan_with_progress(config, registry)

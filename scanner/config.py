@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ class Settings(BaseModel):
     connect_timeout: float = Field(10.0, gt=0, le=300, description="seconds")
     read_timeout: float = Field(30.0, gt=0, le=600, description="seconds")
     max_attempts: int = Field(5, ge=1, le=20, description="attempts per API call, retries included")
+    max_connections_per_host: int = Field(5, ge=1, le=64, description="concurrent connections to one TLS or SSH host")
 
     def collect_settings(self) -> CollectSettings:
         return CollectSettings(
@@ -31,6 +32,7 @@ class Settings(BaseModel):
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_attempts=self.max_attempts,
+            max_connections_per_host=self.max_connections_per_host,
         )
 
 
@@ -77,6 +79,39 @@ def load_scan_file(
     return build_scan_config(data, str(path), registry, path.parent, profile_override)
 
 
+def load_scan_config(
+    path: Path | None,
+    registry: Registry,
+    profile_override: str | None = None,
+    extra_tls: Sequence[str] = (),
+) -> ScanConfig:
+    """Load a scan file, if any, and add the endpoints given as `--tls HOST:PORT`."""
+    data: dict[str, Any] = read_yaml_mapping(path, "scan file") if path is not None else {}
+    if extra_tls:
+        targets = data.setdefault("targets", {})
+        if not isinstance(targets, dict):
+            targets = data["targets"] = {}
+        listed = targets.setdefault("tls", [])
+        if isinstance(listed, list):
+            listed.extend(parse_host_port(text) for text in extra_tls)
+    source = str(path) if path is not None else "--tls"
+    base_dir = path.parent if path is not None else Path.cwd()
+    return build_scan_config(data, source, registry, base_dir, profile_override)
+
+
+def parse_host_port(text: str, default_port: int = 443) -> dict[str, Any]:
+    """Parse `HOST:PORT`, `[IPv6]:PORT` or `HOST` into scan-file keys; raise ConfigError."""
+    host, port = text, str(default_port)
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if not host or not port.isdigit():
+        raise ConfigError("--tls", [f"invalid endpoint {text!r}; expected HOST:PORT such as 127.0.0.1:8443"])
+    return {"host": host, "port": int(port)}
+
+
 def build_scan_config(
     data: Mapping[str, Any],
     source: str,
@@ -86,7 +121,7 @@ def build_scan_config(
 ) -> ScanConfig:
     model = scan_file_model(registry)
     try:
-        scan_file = model.model_validate(data)
+        scan_file = model.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as error:
         raise ConfigError(source, describe_validation_error(error, model)) from None
 

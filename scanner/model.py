@@ -69,6 +69,9 @@ class ErrorReason(StrEnum):
     THROTTLED = "throttled"
     TIMED_OUT = "timed_out"
     UNREACHABLE = "unreachable"
+    CONNECTION_REFUSED = "connection_refused"
+    DNS_FAILED = "dns_failed"
+    HANDSHAKE_FAILED = "handshake_failed"
     NOT_IMPLEMENTED = "not_implemented"
     CREDENTIALS = "credentials"
     READ_ONLY_GUARD = "read_only_guard"
@@ -115,6 +118,8 @@ class CheckMeta:
     permissions: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     scope: str = "global"
+    uses_tls_policy: bool = False
+    """The runner passes the profile's TLS policy as the `tls_policy` parameter."""
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -146,15 +151,24 @@ class Resource:
     id: str
     account: str | None = None
     region: str | None = None
+    name: str | None = None
+    """A label for people (the scan file's target name); matching always uses `id`."""
 
     def to_dict(self) -> dict[str, JsonValue]:
-        return {
+        result: dict[str, JsonValue] = {
             "provider": self.provider,
             "type": self.type,
             "id": self.id,
             "account": self.account,
             "region": self.region,
         }
+        if self.name is not None:
+            result["name"] = self.name
+        return result
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.id})" if self.name else self.id
 
 
 @dataclass(frozen=True, slots=True)

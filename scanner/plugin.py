@@ -8,8 +8,10 @@ checks: pure functions from one subject's facts to a `Verdict`.
 from __future__ import annotations
 
 import hashlib
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +28,8 @@ from scanner.model import (
     Severity,
     Verdict,
 )
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 SubjectT = TypeVar("SubjectT")
@@ -95,6 +99,7 @@ def check(
     remediation: str,
     parameters: Sequence[Parameter] = (),
     scope: str = "global",
+    uses_tls_policy: bool = False,
 ) -> Callable[[Callable[[SubjectT, Params], Verdict]], Check[SubjectT]]:
     """Declare a check function with its metadata; the registry validates it when loaded."""
 
@@ -115,6 +120,7 @@ def check(
             permissions=tuple(permissions),
             facts=tuple(spec.name for spec in facts),
             scope=scope,
+            uses_tls_policy=uses_tls_policy,
         )
         return Check(meta=meta, subject=subject, evaluate=function)
 
@@ -142,6 +148,7 @@ class Unit:
 @dataclass(frozen=True, slots=True)
 class CollectSettings:
     max_workers: int = 16
+    max_connections_per_host: int = 5
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_attempts: int = 5
@@ -192,6 +199,36 @@ class ProviderPlugin(ABC):
     def plan(self, target: BaseModel, checks: Sequence[CheckMeta]) -> list[Unit]:
         """Return the units needed to run `checks` against `target`, without network calls."""
 
+    unit_concurrency: int = 4
+    """Units of this provider collected at once by the default `collect_units`."""
+
+    connection_check: str | None = None
+    """A check that alone reports a unit that could not be reached, instead of every check."""
+
     @abstractmethod
     def collect(self, request: CollectRequest) -> UnitFacts:
         """Gather the requested facts of one unit. Must not raise for API failures."""
+
+    def collect_units(self, requests: Sequence[CollectRequest]) -> Iterator[tuple[Unit, UnitFacts]]:
+        """Collect many units, yielding each as it completes.
+
+        The default runs `collect` on a bounded pool. A provider whose tool scans many
+        targets best in one batch (sslyze) overrides this.
+        """
+        with ThreadPoolExecutor(max_workers=self.unit_concurrency, thread_name_prefix=self.name) as pool:
+            futures = {pool.submit(self.collect, request): request for request in requests}
+            for future in as_completed(futures):
+                request = futures[future]
+                try:
+                    yield request.unit, future.result()
+                except Exception as error:  # a plugin bug costs one unit, never the scan
+                    log.exception("collector for %s failed", request.unit.key)
+                    yield request.unit, failed_unit(request.unit, error)
+
+
+def failed_unit(unit: Unit, error: BaseException) -> UnitFacts:
+    """Return the facts of a unit whose collector raised: one error for all its checks."""
+    return UnitFacts(
+        resource=Resource(provider=unit.provider, type="target", id=unit.key),
+        error=CollectError(ErrorReason.API_ERROR, f"collector failed: {error!r}"),
+    )

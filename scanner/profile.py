@@ -12,9 +12,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.model import Measure, Severity
+from scanner.policies import TlsPolicy, load_tls_policy
 from scanner.registry import Registry, is_parameter_value
 from scanner.validation import (
     ConfigError,
+    deep_merge,
     describe_validation_error,
     read_yaml_mapping,
     suggest_name,
@@ -45,8 +47,8 @@ class ProfileFile(BaseModel):
     checks: CheckSelection = Field(default_factory=CheckSelection)
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     severity: dict[str, Severity] = Field(default_factory=dict)
-    # Policy names are carried for the TLS and SSH checks; nothing reads them yet.
     tls_policy: str | dict[str, Any] | None = None
+    # TODO: resolve SSH policies once SSH checks read them; the name is only carried now.
     ssh_policy: str | dict[str, Any] | None = None
 
 
@@ -61,6 +63,7 @@ class Profile:
     parameters: Mapping[str, Mapping[str, Any]]
     severity: Mapping[str, Severity]
     sources: tuple[str, ...]
+    tls_policy: TlsPolicy
     warnings: tuple[str, ...] = ()
 
     def severity_of(self, check_id: str, default: Severity) -> Severity:
@@ -131,17 +134,6 @@ def _merge_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tup
     return merged, (str(path), *parent_sources)
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge two mappings: nested mappings merge, anything else in `override` replaces."""
-    result = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = deep_merge(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
 def _resolve(
     profile_file: ProfileFile,
     registry: Registry,
@@ -168,6 +160,7 @@ def _resolve(
     if problems:
         raise ConfigError(label, problems)
 
+    tls_policy = load_tls_policy(profile_file.tls_policy, label)
     return Profile(
         name=profile_file.name or default_name,
         description=profile_file.description,
@@ -176,6 +169,7 @@ def _resolve(
         parameters=parameters,
         severity=severity,
         sources=sources,
+        tls_policy=tls_policy,
         warnings=tuple(warnings),
     )
 

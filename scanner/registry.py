@@ -16,7 +16,7 @@ ENTRY_POINT_GROUP = "art32.checks"
 _CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SCOPES = ("global", "regional")
+_SCOPES = ("global", "regional", "endpoint", "host")
 
 
 class PluginError(Exception):

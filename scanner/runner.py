@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,14 +12,18 @@ from typing import Any
 
 from scanner.config import ConfiguredTarget, ScanConfig
 from scanner.model import ErrorReason, Finding, Resource, Status, Verdict
-from scanner.plugin import Check, CollectError, CollectRequest, FactUnavailable, Unit, UnitFacts
+from scanner.plugin import (
+    Check,
+    CollectError,
+    CollectRequest,
+    FactUnavailable,
+    Unit,
+    UnitFacts,
+    failed_unit,
+)
 from scanner.registry import Registry
 
 log = logging.getLogger(__name__)
-
-MAX_CONCURRENT_UNITS = 4
-"""Units collected at once; each unit runs its own bounded pool of API calls."""
-
 
 @dataclass(frozen=True)
 class PlannedUnit:
@@ -96,9 +100,11 @@ def plan(config: ScanConfig, registry: Registry) -> list[PlannedUnit]:
 
 
 def _in_scope(item: Check[Any], unit: Unit) -> bool:
-    if item.meta.scope == "global":
-        return unit.scope == "global"
-    return unit.scope != "global"
+    """Tell whether a check runs in a unit: global checks in the `global` unit, regional ones
+    in each region's unit, and an endpoint or host check in its own unit."""
+    if item.meta.scope == "regional":
+        return unit.scope not in ("global", "endpoint", "host")
+    return unit.scope == item.meta.scope
 
 
 def run_scan(
@@ -113,14 +119,20 @@ def run_scan(
     started_at = datetime.now(UTC)
     sink.start(len(planned))
 
-    def run_one(item: PlannedUnit) -> tuple[PlannedUnit, UnitFacts, list[Finding]]:
-        facts = _collect(item, config, sink)
-        findings = evaluate_unit(item, facts, config)
-        sink.unit_done(item.unit)
-        return item, facts, findings
+    by_plugin: dict[str, list[PlannedUnit]] = defaultdict(list)
+    for item in planned:
+        by_plugin[item.target.plugin.name].append(item)
 
-    with ThreadPoolExecutor(max_workers=MAX_CONCURRENT_UNITS, thread_name_prefix="unit") as pool:
-        results = list(pool.map(run_one, planned))
+    def run_plugin(items: list[PlannedUnit]) -> list[tuple[PlannedUnit, UnitFacts, list[Finding]]]:
+        done = []
+        for item, facts in _collect_all(items, config, sink):
+            done.append((item, facts, evaluate_unit(item, facts, config)))
+            sink.unit_done(item.unit)
+        return done
+
+    # Providers run side by side; each bounds its own units and calls.
+    with ThreadPoolExecutor(max_workers=max(len(by_plugin), 1), thread_name_prefix="provider") as pool:
+        results = [r for batch in pool.map(run_plugin, by_plugin.values()) for r in batch]
 
     findings = sorted(
         (f for _, _, unit_findings in results for f in unit_findings),
@@ -138,22 +150,34 @@ def run_scan(
     )
 
 
-def _collect(item: PlannedUnit, config: ScanConfig, sink: ProgressSink) -> UnitFacts:
-    request = CollectRequest(
-        unit=item.unit,
-        target=item.target.model,
-        facts=item.facts,
-        settings=config.settings.collect_settings(),
-        progress=_describer(sink, item.unit),
-    )
-    try:
-        return item.target.plugin.collect(request)
-    except Exception as error:  # a plugin bug must cost one unit, never the scan
-        log.exception("collector for %s failed", item.unit.key)
-        return UnitFacts(
-            resource=Resource(provider=item.unit.provider, type="target", id=item.unit.key),
-            error=CollectError(ErrorReason.API_ERROR, f"collector failed: {error!r}"),
+def _collect_all(
+    items: list[PlannedUnit], config: ScanConfig, sink: ProgressSink
+) -> Iterator[tuple[PlannedUnit, UnitFacts]]:
+    """Yield each unit's facts as its plugin completes them; a plugin crash fails the rest."""
+    pending = {item.unit: item for item in items}
+    plugin = items[0].target.plugin
+    requests = [
+        CollectRequest(
+            unit=item.unit,
+            target=item.target.model,
+            facts=item.facts,
+            settings=config.settings.collect_settings(),
+            progress=_describer(sink, item.unit),
         )
+        for item in items
+    ]
+    try:
+        for unit, facts in plugin.collect_units(requests):
+            item = pending.pop(unit, None)
+            if item is not None:
+                yield item, facts
+    except Exception as error:  # a plugin bug must cost its own units, never the scan
+        log.exception("provider %s failed", plugin.name)
+        for item in list(pending.values()):
+            yield item, failed_unit(item.unit, error)
+        return
+    for item in pending.values():
+        yield item, failed_unit(item.unit, RuntimeError("the collector returned no result"))
 
 
 def _describer(sink: ProgressSink, unit: Unit) -> Callable[[str], None]:
@@ -163,16 +187,31 @@ def _describer(sink: ProgressSink, unit: Unit) -> Callable[[str], None]:
 def evaluate_unit(item: PlannedUnit, facts: UnitFacts, config: ScanConfig) -> list[Finding]:
     """Apply the unit's checks to its subjects."""
     findings: list[Finding] = []
+    reporting = _checks_reporting_unit_error(item)
     for check_item in item.checks:
+        if facts.error is not None and check_item not in reporting:
+            continue
         unit_error = facts.error or facts.subject_errors.get(check_item.subject)
         if unit_error is not None:
             findings.append(_error_finding(check_item, facts.resource, unit_error, config))
             continue
-        params = config.profile.parameters.get(check_item.meta.id, {})
+        params: dict[str, Any] = dict(config.profile.parameters.get(check_item.meta.id, {}))
+        if check_item.meta.uses_tls_policy:
+            params["tls_policy"] = config.profile.tls_policy
         for subject in facts.subjects:
             if isinstance(subject, check_item.subject):
                 findings.append(_evaluate(check_item, subject, params, config))
     return findings
+
+
+def _checks_reporting_unit_error(item: PlannedUnit) -> tuple[Check[Any], ...]:
+    """Return the checks that report an unreachable unit: the plugin's connection check alone
+    when it has one (one ERROR per TLS endpoint), else every check of the unit."""
+    name = item.target.plugin.connection_check
+    if name is None:
+        return item.checks
+    chosen = [c for c in item.checks if c.meta.id == name] or list(item.checks[:1])
+    return tuple(chosen)
 
 
 def _evaluate(item: Check[Any], subject: Any, params: Mapping[str, Any], config: ScanConfig) -> Finding:

@@ -4,8 +4,8 @@ import pytest
 
 from scanner.cli import main
 from scanner.config import load_scan_file
-from scanner.profile import deep_merge, load_profile, packaged_profiles
-from scanner.validation import ConfigError
+from scanner.profile import load_profile, packaged_profiles
+from scanner.validation import ConfigError, deep_merge
 from tests.conftest import write
 
 VALID = """\

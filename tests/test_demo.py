@@ -15,6 +15,7 @@ import pytest
 from scanner.cli import main
 from scanner.config import load_scan_file
 from scanner.lab.aws import ACCOUNT_VERDICTS, BUCKETS, LAB_ACCOUNT
+from scanner.lab.tls import SERVERS, NginxLab
 from scanner.runner import run_scan
 from tests.conftest import write
 
@@ -25,7 +26,8 @@ BUCKET_CHECKS = (
 
 
 def _verdicts(findings: list[dict]) -> dict[tuple[str, str], str]:
-    return {(f["resource"]["id"], f["check_id"]): f["status"] for f in findings}
+    """Key each status by resource (its name when it has one: the lab's TLS ports vary) and check."""
+    return {(f["resource"].get("name") or f["resource"]["id"], f["check_id"]): f["status"] for f in findings}
 
 
 def _expected(profile: str) -> dict[tuple[str, str], str]:
@@ -36,6 +38,9 @@ def _expected(profile: str) -> dict[tuple[str, str], str]:
     }
     for check_id, status in ACCOUNT_VERDICTS[profile].items():
         expected[(f"aws://{LAB_ACCOUNT}", check_id)] = status
+    if NginxLab.available():
+        for server in SERVERS:
+            expected.update({(server.name, c): v for c, v in server.expected(profile).items()})
     return expected
 
 
@@ -73,6 +78,23 @@ def test_lab_verdicts_per_profile(lab, registry, profile):
     assert _verdicts([f.to_dict() for f in result.findings]) == _expected(profile)
 
 
+def test_bsi_policy_changes_tls_verdicts(lab, registry, tmp_path):
+    if not NginxLab.available():
+        pytest.skip("nginx is not installed")
+    profile = write(tmp_path / "bsi.yaml", "extends: baseline\ntls_policy: bsi-tr-02102-2\n")
+    config = load_scan_file(lab.scan_file, registry, str(profile))
+
+    result = run_scan(config, registry)
+
+    verdicts = _verdicts([f.to_dict() for f in result.findings])
+    for server in SERVERS:
+        for check_id, status in server.expected("bsi").items():
+            assert verdicts[(server.name, check_id)] == status, (server.name, check_id)
+    # The 2048-bit RSA key that Mozilla accepts is below BSI's 3000 bits.
+    assert verdicts[("tls-good", "tls.cert.key_size")] == "fail"
+    assert _expected("baseline")[("tls-good", "tls.cert.key_size")] == "pass"
+
+
 @pytest.mark.parametrize(
     ("min_key", "passing"),
     [
@@ -102,7 +124,10 @@ def test_lab_encryption_per_key_level(tmp_path, lab, registry, min_key, passing)
 def test_ci_encryption_profile_selects_encryption_and_transport(lab, registry):
     config = load_scan_file(lab.scan_file, registry, "ci-encryption")
 
-    assert config.profile.check_ids == ("aws.s3.default_encryption", "aws.s3.tls_only_policy")
+    measures = {registry.checks[c].meta.measure.value for c in config.profile.check_ids}
+    assert measures == {"encryption", "transport_security"}
+    assert "aws.s3.default_encryption" in config.profile.check_ids
+    assert "aws.s3.versioning" not in config.profile.check_ids
 
 
 def test_demo_console_script(tmp_path):

@@ -17,6 +17,8 @@ from types import TracebackType
 import yaml
 
 from scanner.lab.aws import LAB_ACCESS_KEY, LAB_PROFILE, LAB_REGION, LAB_SECRET_KEY, MotoLab
+from scanner.lab.certs import LabCA
+from scanner.lab.tls import NginxLab
 
 LAB_ENVIRONMENT = {
     # Keep every SDK away from cloud metadata addresses.
@@ -42,6 +44,8 @@ class Lab:
         self.scan_file = self.folder / "art32.yaml"
         self.skipped: list[str] = []
         self.aws: MotoLab | None = None
+        self.tls: NginxLab | None = None
+        self.ca: LabCA | None = None
         self._saved_environment: dict[str, str | None] = {}
 
     def __enter__(self) -> Lab:
@@ -65,22 +69,41 @@ class Lab:
         }
 
     def start(self) -> None:
+        """Start every stand-in this machine can run; raise LabUnavailable when none can."""
         self._write_aws_files()
         self._set_environment()
-        if importlib.util.find_spec("moto") is None:
-            self.skipped.append("aws: moto is not installed (pip install 'art32-scanner[lab]')")
-        else:
-            self.aws = MotoLab()
-            self.aws.start()
-            self.aws.seed()
-        if self.aws is None:
+        try:
+            self._start_aws()
+            self._start_tls()
+        except BaseException:
+            self.stop()
+            raise
+        if self.aws is None and self.tls is None:
             raise LabUnavailable("; ".join(self.skipped))
         self._write_scan_file()
 
+    def _start_aws(self) -> None:
+        if importlib.util.find_spec("moto") is None:
+            self.skipped.append("aws: moto is not installed (pip install 'art32-scanner[lab]')")
+            return
+        self.aws = MotoLab()
+        self.aws.start()
+        self.aws.seed()
+
+    def _start_tls(self) -> None:
+        if not NginxLab.available():
+            self.skipped.append("tls: nginx is not installed (apt-get install nginx-light)")
+            return
+        self.ca = LabCA(self.folder)
+        self.tls = NginxLab(self.folder, self.ca)
+        self.tls.start()
+
     def stop(self) -> None:
-        if self.aws is not None:
-            self.aws.stop()
-            self.aws = None
+        for stand_in in (self.aws, self.tls):
+            if stand_in is not None:
+                stand_in.stop()
+        self.aws = None
+        self.tls = None
         self._restore_environment()
         if self._owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -105,6 +128,14 @@ class Lab:
                 "regions": [LAB_REGION],
                 "endpoint_url": self.aws.endpoint_url,
             }]
+        if self.tls is not None and self.ca is not None:
+            targets["tls"] = [{
+                "name": server.name,
+                "host": "127.0.0.1",
+                "port": server.port,
+                "sni": "localhost",
+                "ca_file": str(self.ca.cert_path),
+            } for server in self.tls.servers]
         document = {"profile": self.profile, "targets": targets}
         self.scan_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 

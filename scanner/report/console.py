@@ -18,6 +18,8 @@ _STATUS_STYLE = {
     Status.NOT_APPLICABLE: "dim",
     Status.WAIVED: "cyan",
 }
+MAX_MATRIX_CHECKS = 8
+"""Resource types with more checks get a list of exceptions instead of a matrix."""
 _SHOWN_STATUSES = (Status.PASS, Status.FAIL, Status.ERROR, Status.NOT_APPLICABLE, Status.WAIVED)
 
 
@@ -76,7 +78,7 @@ def _findings_table(findings: list[Finding], fail_on: Severity) -> Table:
             f"[{style}]{finding.status.value}[/]",
             finding.severity.value,
             finding.check_id,
-            finding.resource.id,
+            finding.resource.label,
             finding.message,
         )
     return table
@@ -91,6 +93,9 @@ def _verdict_matrices(findings: tuple[Finding, ...]) -> list[Table]:
     tables = []
     for resource_type, group in sorted(by_type.items()):
         check_ids = sorted({f.check_id for f in group})
+        if len(check_ids) > MAX_MATRIX_CHECKS:
+            tables.append(_exceptions_table(resource_type, group))
+            continue
         prefix = _common_family(check_ids)
         table = Table(title=f"Verdicts: {resource_type}", title_justify="left")
         table.add_column("resource", overflow="fold")
@@ -104,6 +109,23 @@ def _verdict_matrices(findings: tuple[Finding, ...]) -> list[Table]:
             table.add_row(resource_id, *(_status_cell(statuses.get(c)) for c in check_ids))
         tables.append(table)
     return tables
+
+
+def _exceptions_table(resource_type: str, group: list[Finding]) -> Table:
+    """List, per resource, the checks that did not pass: too many checks for a matrix."""
+    table = Table(title=f"Verdicts: {resource_type} (checks that did not pass)", title_justify="left")
+    table.add_column("resource", overflow="fold")
+    table.add_column("passed", justify="right")
+    table.add_column("did not pass", overflow="fold")
+    by_resource: dict[str, list[Finding]] = defaultdict(list)
+    for finding in group:
+        by_resource[finding.resource.label].append(finding)
+    for resource_id, findings in sorted(by_resource.items()):
+        passed = sum(f.status is Status.PASS for f in findings)
+        others = sorted((f for f in findings if f.status is not Status.PASS), key=lambda f: f.check_id)
+        cells = ", ".join(f"{f.check_id} {_status_cell(f.status)}" for f in others) or "-"
+        table.add_row(resource_id, f"{passed}/{len(findings)}", cells)
+    return table
 
 
 def _common_family(check_ids: list[str]) -> str:

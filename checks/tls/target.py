@@ -1,0 +1,82 @@
+"""A TLS endpoint as the scan file or `--tls HOST:PORT` names it."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+_METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"})
+
+
+class StartTls(StrEnum):
+    SMTP = "smtp"
+    IMAP = "imap"
+    POP3 = "pop3"
+    FTP = "ftp"
+    XMPP = "xmpp"
+    LDAP = "ldap"
+    POSTGRES = "postgres"
+    RDP = "rdp"
+
+
+class TlsTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(min_length=1)
+    port: int = Field(443, ge=1, le=65535)
+    sni: str | None = None
+    starttls: StartTls | None = None
+    ca_file: Path | None = None
+    name: str | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        host = value.strip("[]")
+        if host.lower() in _METADATA_HOSTS or _is_link_local(host):
+            raise ValueError("a cloud metadata address is never a scan target")
+        if any(c in host for c in "/ :") and not _is_ip(host):
+            raise ValueError(f"{value!r} is not a host name or address; give the port in `port`")
+        return host
+
+    @field_validator("ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        base = (info.context or {}).get("base_dir")
+        path = value.expanduser()
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        if not path.is_file():
+            raise ValueError(f"CA file {str(path)!r} not found; give a PEM file of trust anchors")
+        return path
+
+    @property
+    def server_name(self) -> str:
+        return self.sni or self.host
+
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    def resource_id(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        suffix = f"?sni={self.sni}" if self.sni and self.sni != self.host else ""
+        return f"tls://{host}:{self.port}{suffix}"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_link_local(host: str) -> bool:
+    return _is_ip(host) and ipaddress.ip_address(host).is_link_local
