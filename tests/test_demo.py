@@ -15,7 +15,7 @@ import pytest
 from scanner.cli import main
 from scanner.config import load_scan_file
 from scanner.lab.aws import ACCOUNT_VERDICTS, BUCKETS, LAB_ACCOUNT
-from scanner.lab.tls import SERVERS, NginxLab
+from scanner.lab.tls import SERVERS, SMTP_SERVER, NginxLab, SmtpLab
 from scanner.runner import run_scan
 from tests.conftest import write
 
@@ -38,9 +38,9 @@ def _expected(profile: str) -> dict[tuple[str, str], str]:
     }
     for check_id, status in ACCOUNT_VERDICTS[profile].items():
         expected[(f"aws://{LAB_ACCOUNT}", check_id)] = status
-    if NginxLab.available():
-        for server in SERVERS:
-            expected.update({(server.name, c): v for c, v in server.expected(profile).items()})
+    servers = [*(SERVERS if NginxLab.available() else ()), *((SMTP_SERVER,) if SmtpLab.available() else ())]
+    for server in servers:
+        expected.update({(server.name, c): v for c, v in server.expected(profile).items()})
     return expected
 
 
@@ -87,7 +87,7 @@ def test_bsi_policy_changes_tls_verdicts(lab, registry, tmp_path):
     result = run_scan(config, registry)
 
     verdicts = _verdicts([f.to_dict() for f in result.findings])
-    for server in SERVERS:
+    for server in (*SERVERS, SMTP_SERVER):
         for check_id, status in server.expected("bsi").items():
             assert verdicts[(server.name, check_id)] == status, (server.name, check_id)
     # The 2048-bit RSA key that Mozilla accepts is below BSI's 3000 bits.

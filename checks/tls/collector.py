@@ -7,6 +7,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from cryptography import x509
@@ -97,11 +98,25 @@ def collect_endpoints(
         concurrent_server_scans_limit=CONCURRENT_SERVERS,
     )
     scanner.queue_scans(scan_requests)
-    for result in scanner.get_results():
-        location = result.server_location
-        sni = result.network_configuration.tls_server_name_indication
-        request = queued.pop((_host_of(location), location.port, sni))
-        yield request.unit, _endpoint_facts(_target(request), request.facts, result, timeout)
+    # The HTTPS request for HSTS starts once sslyze is done with that server, so the host
+    # never sees more than `connections_per_host` connections, and it runs beside the scans
+    # of the other servers.
+    with ThreadPoolExecutor(max_workers=CONCURRENT_SERVERS, thread_name_prefix="https") as pool:
+        pending: list[Future[tuple[Unit, UnitFacts]]] = []
+        for result in scanner.get_results():
+            location = result.server_location
+            sni = result.network_configuration.tls_server_name_indication
+            request = queued.pop((_host_of(location), location.port, sni))
+            pending.append(pool.submit(_unit_facts, request, result, timeout))
+            for future in [f for f in pending if f.done()]:
+                pending.remove(future)
+                yield future.result()
+        for future in as_completed(pending):
+            yield future.result()
+
+
+def _unit_facts(request: CollectRequest, result: ServerScanResult, timeout: float) -> tuple[Unit, UnitFacts]:
+    return request.unit, _endpoint_facts(_target(request), request.facts, result, timeout)
 
 
 def _target(request: CollectRequest) -> TlsTarget:

@@ -18,7 +18,7 @@ import yaml
 
 from scanner.lab.aws import LAB_ACCESS_KEY, LAB_PROFILE, LAB_REGION, LAB_SECRET_KEY, MotoLab
 from scanner.lab.certs import LabCA
-from scanner.lab.tls import NginxLab
+from scanner.lab.tls import LabTlsServer, NginxLab, SmtpLab
 
 LAB_ENVIRONMENT = {
     # Keep every SDK away from cloud metadata addresses.
@@ -45,6 +45,7 @@ class Lab:
         self.skipped: list[str] = []
         self.aws: MotoLab | None = None
         self.tls: NginxLab | None = None
+        self.smtp: SmtpLab | None = None
         self.ca: LabCA | None = None
         self._saved_environment: dict[str, str | None] = {}
 
@@ -78,7 +79,7 @@ class Lab:
         except BaseException:
             self.stop()
             raise
-        if self.aws is None and self.tls is None:
+        if self.aws is None and self.tls is None and self.smtp is None:
             raise LabUnavailable("; ".join(self.skipped))
         self._write_scan_file()
 
@@ -91,19 +92,25 @@ class Lab:
         self.aws.seed()
 
     def _start_tls(self) -> None:
-        if not NginxLab.available():
-            self.skipped.append("tls: nginx is not installed (apt-get install nginx-light)")
-            return
         self.ca = LabCA(self.folder)
-        self.tls = NginxLab(self.folder, self.ca)
-        self.tls.start()
+        if NginxLab.available():
+            self.tls = NginxLab(self.folder, self.ca)
+            self.tls.start()
+        else:
+            self.skipped.append("tls: nginx is not installed (apt-get install nginx-light)")
+        if SmtpLab.available():
+            self.smtp = SmtpLab(self.ca)
+            self.smtp.start()
+        else:
+            self.skipped.append("smtp: aiosmtpd is not installed (pip install 'art32-scanner[lab]')")
 
     def stop(self) -> None:
-        for stand_in in (self.aws, self.tls):
+        for stand_in in (self.aws, self.tls, self.smtp):
             if stand_in is not None:
                 stand_in.stop()
         self.aws = None
         self.tls = None
+        self.smtp = None
         self._restore_environment()
         if self._owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -128,16 +135,27 @@ class Lab:
                 "regions": [LAB_REGION],
                 "endpoint_url": self.aws.endpoint_url,
             }]
-        if self.tls is not None and self.ca is not None:
+        if self.ca is not None:
             targets["tls"] = [{
                 "name": server.name,
                 "host": "127.0.0.1",
                 "port": server.port,
                 "sni": "localhost",
                 "ca_file": str(self.ca.cert_path),
-            } for server in self.tls.servers]
+                **({"starttls": "smtp"} if server is self._smtp_server() else {}),
+            } for server in self.tls_servers()]
         document = {"profile": self.profile, "targets": targets}
         self.scan_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    def tls_servers(self) -> list[LabTlsServer]:
+        """Return the running TLS endpoints of the lab, SMTP with STARTTLS included."""
+        servers = list(self.tls.servers) if self.tls is not None else []
+        if self.smtp is not None:
+            servers.append(self.smtp.server)
+        return servers
+
+    def _smtp_server(self) -> LabTlsServer | None:
+        return self.smtp.server if self.smtp is not None else None
 
     def _set_environment(self) -> None:
         for key, value in self.environment.items():

@@ -21,9 +21,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A child process serving HTTP on loopback; `ready_path` answers once it accepts requests."""
+    """A child process serving on loopback; it is ready when `ready_path` answers over HTTP, or,
+    with no path, when its port accepts a TCP connection."""
 
-    def __init__(self, command: Sequence[str], port: int, ready_path: str = "/") -> None:
+    def __init__(self, command: Sequence[str], port: int, ready_path: str | None = "/") -> None:
         self.port = port
         self.url = f"http://{LOOPBACK}:{port}"
         self._command = list(command)
@@ -65,6 +66,10 @@ class ServerProcess:
             self._log = None
 
     def _answers(self) -> bool:
+        if self._ready_path is None:
+            with socket.socket() as probe:
+                probe.settimeout(1)
+                return probe.connect_ex((LOOPBACK, self.port)) == 0
         try:
             urllib.request.urlopen(self.url + self._ready_path, timeout=1).close()
         except OSError:

@@ -7,8 +7,10 @@ that selects the `bsi-tr-02102-2` policy.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh
 
 from scanner.lab.certs import Issued, LabCA
-from scanner.lab.process import LOOPBACK, free_port
+from scanner.lab.process import LOOPBACK, ServerProcess, free_port
 
 MODERN_SUITES = "ECDHE+AESGCM:ECDHE+CHACHA20"
 LEGACY_SUITES = "ALL:eNULL:@SECLEVEL=0"
@@ -76,14 +78,44 @@ SERVERS = (
     LabTlsServer("tls-untrusted", {"tls.cert.trusted": "fail"}),
     LabTlsServer("tls-no-hsts", {"tls.hsts": "fail"}, hsts=False),
 )
+SMTP_SERVER = LabTlsServer("smtp-starttls", {"tls.hsts": "not_applicable"})
+"""aiosmtpd with STARTTLS: Mozilla intermediate settings, and HSTS does not apply to SMTP."""
+
+
+class SmtpLab:
+    """An SMTP server with STARTTLS (aiosmtpd) in a child process on 127.0.0.1."""
+
+    def __init__(self, ca: LabCA) -> None:
+        self.ca = ca
+        self.server = SMTP_SERVER
+        self._process: ServerProcess | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return importlib.util.find_spec("aiosmtpd") is not None
+
+    def start(self) -> None:
+        port = free_port()
+        issued = self.ca.issue(self.server.name)
+        command = [sys.executable, "-m", "scanner.lab.smtp", "--port", str(port),
+                   "--cert", str(issued.chain), "--key", str(issued.key)]
+        self._process = ServerProcess(command, port, ready_path=None)
+        self._process.start()
+        self.server = LabTlsServer(**{**self.server.__dict__, "port": port})
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
 
 
 class NginxLab:
     """nginx with its own prefix and config, one `server` per lab endpoint, on 127.0.0.1."""
 
-    def __init__(self, folder: Path, ca: LabCA) -> None:
+    def __init__(self, folder: Path, ca: LabCA, servers: tuple[LabTlsServer, ...] = SERVERS) -> None:
         self.folder = folder / "nginx"
         self.ca = ca
+        self.planned = servers
         self.servers: list[LabTlsServer] = []
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -94,7 +126,7 @@ class NginxLab:
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "logs").mkdir(exist_ok=True)
-        blocks = [self._server_block(server) for server in SERVERS]
+        blocks = [self._server_block(server) for server in self.planned]
         self.servers = [server for server, _ in blocks]
         config = self.folder / "nginx.conf"
         config.write_text(_NGINX_CONFIG.format(prefix=self.folder, servers="\n".join(b for _, b in blocks)))
@@ -183,7 +215,7 @@ daemon off;
 worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections 1024; }}
 http {{
     access_log off;
     client_body_temp_path {prefix}/client_body;
