@@ -47,8 +47,8 @@ log = logging.getLogger("art32")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # sslyze's bundled trust stores hold a certificate with a negative serial number, and
-    # cryptography warns on every load (sslyze 6.3, cryptography 46); users cannot act on it.
+    # sslyze's bundled trust stores hold a certificate with a negative serial number, so
+    # cryptography warns on every load (sslyze 6.3, cryptography 46). Users cannot act on it.
     warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
     parser = build_parser()
     arguments = parser.parse_args(argv)

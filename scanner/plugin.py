@@ -129,7 +129,11 @@ def check(
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A unit of work: one provider, one target, one scope (a region, or `global`)."""
+    """A unit of work: one provider, one target, one scope.
+
+    The scope is a region, `global` for account-wide facts, or `endpoint` or `host` for a
+    TLS endpoint or an SSH host, which are one unit each.
+    """
 
     provider: str
     target: str
@@ -156,7 +160,7 @@ class CollectSettings:
 
 @dataclass(frozen=True, slots=True)
 class CollectRequest:
-    """What the runner asks a collector for: one unit, the facts the selected checks read."""
+    """The runner's request to a collector: one unit, and the facts its selected checks read."""
 
     unit: Unit
     target: BaseModel
@@ -170,8 +174,8 @@ class UnitFacts:
     """A collector's result for one unit.
 
     `subjects` are the per-resource fact records that checks read. `error` is set when the
-    unit could not be collected at all (endpoint unreachable, credentials rejected); the
-    runner then records one ERROR finding per selected check against `resource`.
+    unit could not be collected at all, such as an unreachable endpoint or rejected
+    credentials. The runner then records ERROR findings against `resource`.
     `subject_errors` does the same for the checks of one subject type, when only the
     listing of those subjects failed (ListBuckets denied, say).
     """

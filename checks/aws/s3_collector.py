@@ -1,4 +1,4 @@
-"""Read S3 facts: each API answer once per bucket, however many checks use it."""
+"""Read S3 facts: each API call once per bucket, however many checks read its result."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from scanner.plugin import CollectError, FactSpec
 T = TypeVar("T")
 
 # Real S3 applies SSE-S3 to every bucket and always returns a configuration; moto and some
-# S3-compatible stores answer this code instead. Both mean provider-managed keys at most.
+# S3-compatible stores return this error code instead. Both mean provider-managed keys at most.
 _NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
 _NO_POLICY = "NoSuchBucketPolicy"
 _NO_PUBLIC_ACCESS_BLOCK = "NoSuchPublicAccessBlockConfiguration"
@@ -178,7 +178,7 @@ def _call(read: Callable[[], T], operation: str) -> T | CollectError:
 
 
 def _absent_when(code: str, read: Callable[[], T], absent: T) -> T:
-    """Return `absent` when S3 answers `code`, its way of saying a setting was never made."""
+    """Return `absent` when S3 returns the error `code`, its way of saying a setting was never made."""
     try:
         return read()
     except ClientError as error:

@@ -99,7 +99,7 @@ def collect_endpoints(
     )
     scanner.queue_scans(scan_requests)
     # The HTTPS request for HSTS starts once sslyze is done with that server, so the host
-    # never sees more than `connections_per_host` connections, and it runs beside the scans
+    # never receives more than `connections_per_host` connections, and it runs beside the scans
     # of the other servers.
     with ThreadPoolExecutor(max_workers=CONCURRENT_SERVERS, thread_name_prefix="https") as pool:
         pending: list[Future[tuple[Unit, UnitFacts]]] = []

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A child process serving on loopback; it is ready when `ready_path` answers over HTTP, or,
+    """A child process serving on loopback; it is ready when `ready_path` responds over HTTP, or,
     with no path, when its port accepts a TCP connection."""
 
     def __init__(self, command: Sequence[str], port: int, ready_path: str | None = "/") -> None:
@@ -33,8 +33,8 @@ class ServerProcess:
         self._log: IO[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        # A log file, not a pipe: a server that logs every request would block once a
-        # pipe that nobody reads is full.
+        # A log file, not a pipe: a server that logs every request would block once an unread
+        # pipe is full.
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self._process = subprocess.Popen(self._command, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
