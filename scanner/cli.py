@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
                       help="exit 1 on a failing finding of this severity or higher "
                            "(default: the profile's fail_on)")
+    scan.add_argument("--ssh-accept-new", action="store_true",
+                      help="record unknown SSH host keys in known_hosts on first use; a changed key is still "
+                           "rejected")
     scan.add_argument("--fail-on-error", action="store_true",
                       help="exit 3 when any check could not be evaluated")
     scan.set_defaults(handler=run_scan_command)
@@ -156,6 +160,7 @@ def run_scan_command(arguments: argparse.Namespace) -> int:
     if arguments.config is None and not arguments.tls:
         raise ConfigError("art32 scan", ["name a scan file with -c FILE, or endpoints with --tls HOST:PORT"])
     config = load_scan_config(arguments.config, registry, arguments.profile, extra_tls=arguments.tls)
+    config = dataclasses.replace(config, ssh_accept_new=arguments.ssh_accept_new)
     fail_on = arguments.fail_on or config.profile.fail_on
 
     result = _scan_with_progress(config, registry)

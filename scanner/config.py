@@ -51,6 +51,8 @@ class ScanConfig:
     profile: Profile
     targets: tuple[ConfiguredTarget, ...]
     settings: Settings
+    ssh_accept_new: bool = False
+    """Record unknown SSH host keys on first use (`--ssh-accept-new`)."""
 
 
 def scan_file_model(registry: Registry) -> type[BaseModel]:

@@ -72,6 +72,9 @@ class ErrorReason(StrEnum):
     CONNECTION_REFUSED = "connection_refused"
     DNS_FAILED = "dns_failed"
     HANDSHAKE_FAILED = "handshake_failed"
+    HOST_KEY_UNKNOWN = "host_key_unknown"
+    HOST_KEY_CHANGED = "host_key_changed"
+    AUTHENTICATION_FAILED = "authentication_failed"
     NOT_IMPLEMENTED = "not_implemented"
     CREDENTIALS = "credentials"
     READ_ONLY_GUARD = "read_only_guard"
@@ -120,6 +123,8 @@ class CheckMeta:
     scope: str = "global"
     uses_tls_policy: bool = False
     """The runner passes the profile's TLS policy as the `tls_policy` parameter."""
+    uses_ssh_policy: bool = False
+    """The runner passes the profile's SSH policy as the `ssh_policy` parameter."""
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)

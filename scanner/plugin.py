@@ -100,6 +100,7 @@ def check(
     parameters: Sequence[Parameter] = (),
     scope: str = "global",
     uses_tls_policy: bool = False,
+    uses_ssh_policy: bool = False,
 ) -> Callable[[Callable[[SubjectT, Params], Verdict]], Check[SubjectT]]:
     """Declare a check function with its metadata; the registry validates it when loaded."""
 
@@ -121,6 +122,7 @@ def check(
             facts=tuple(spec.name for spec in facts),
             scope=scope,
             uses_tls_policy=uses_tls_policy,
+            uses_ssh_policy=uses_ssh_policy,
         )
         return Check(meta=meta, subject=subject, evaluate=function)
 
@@ -156,6 +158,7 @@ class CollectSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_attempts: int = 5
+    ssh_accept_new: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,8 @@ class CollectRequest:
     facts: frozenset[str]
     settings: CollectSettings
     progress: Callable[[str], None] = field(default=lambda _description: None)
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The profile's parameters of the unit's checks, by check id, for facts that depend on them."""
 
 
 @dataclass(frozen=True, slots=True)

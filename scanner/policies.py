@@ -1,6 +1,7 @@
-"""TLS policies as data: the protocols, suites, groups and key sizes a profile judges by.
+"""TLS and SSH policies as data: what a profile judges endpoints and hosts by.
 
-Policies live in `profiles/tls/NAME.yaml`. A profile names one by name, or as
+TLS policies live in `profiles/tls/NAME.yaml`, and SSH policies in
+`profiles/ssh/NAME.yaml`. A profile names one by name, or as
 `{use: NAME, override: {FIELD: VALUE}}`, where mappings merge and lists replace.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -21,8 +22,8 @@ from scanner.validation import (
     suggest_name,
 )
 
-_FOLDER = "tls"
 DEFAULT_TLS_POLICY = "mozilla-intermediate"
+DEFAULT_SSH_POLICY = "openssh-hardened"
 
 
 class Protocol(StrEnum):
@@ -32,6 +33,9 @@ class Protocol(StrEnum):
     TLS_1_1 = "TLSv1.1"
     TLS_1_2 = "TLSv1.2"
     TLS_1_3 = "TLSv1.3"
+
+
+PolicyT = TypeVar("PolicyT", bound=BaseModel)
 
 
 class PolicySource(BaseModel):
@@ -74,6 +78,19 @@ class TlsPolicy(BaseModel):
         return self
 
 
+class SshPolicy(BaseModel):
+    """Allowed SSH algorithms by name, as a server's KEXINIT lists them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    source: PolicySource
+    kex: list[str]
+    host_keys: list[str]
+    ciphers: list[str]
+    macs: list[str]
+
+
 class PolicyReference(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,43 +99,54 @@ class PolicyReference(BaseModel):
 
 
 def tls_policy_names() -> list[str]:
-    folder = resources.files("scanner.profiles") / _FOLDER
+    return policy_names("tls")
+
+
+def policy_names(kind: str) -> list[str]:
+    folder = resources.files("scanner.profiles") / kind
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def load_tls_policy(reference: str | dict[str, Any] | None, source: str) -> TlsPolicy:
     """Resolve a profile's `tls_policy` value; `source` names the profile in errors."""
-    if reference is None:
-        reference = DEFAULT_TLS_POLICY
+    return _load_policy("tls", TlsPolicy, reference or DEFAULT_TLS_POLICY, source)
+
+
+def load_ssh_policy(reference: str | dict[str, Any] | None, source: str) -> SshPolicy:
+    """Resolve a profile's `ssh_policy` value; `source` names the profile in errors."""
+    return _load_policy("ssh", SshPolicy, reference or DEFAULT_SSH_POLICY, source)
+
+
+def _load_policy(kind: str, model: type[PolicyT], reference: str | dict[str, Any], source: str) -> PolicyT:
+    key = f"{kind}_policy"
     if isinstance(reference, str):
         reference = {"use": reference}
-
     try:
         parsed = PolicyReference.model_validate(reference)
     except ValidationError as error:
         problems = describe_validation_error(error, PolicyReference)
-        raise ConfigError(source, [f"tls_policy.{p}" for p in problems]) from None
+        raise ConfigError(source, [f"{key}.{p}" for p in problems]) from None
 
-    path = _policy_path(parsed.use, source)
-    data = read_yaml_mapping(path, "TLS policy")
+    path = _policy_path(kind, parsed.use, source)
+    data = read_yaml_mapping(path, f"{kind.upper()} policy")
     merged = deep_merge(data, parsed.override)
     try:
-        return TlsPolicy.model_validate(merged)
+        return model.model_validate(merged)
     except ValidationError as error:
         label = source if parsed.override else str(path)
-        prefix = "tls_policy.override." if parsed.override else ""
-        problems = [prefix + p for p in describe_validation_error(error, TlsPolicy)]
+        prefix = f"{key}.override." if parsed.override else ""
+        problems = [prefix + p for p in describe_validation_error(error, model)]
         raise ConfigError(label, problems) from None
 
 
-def _policy_path(name: str, source: str) -> Path:
+def _policy_path(kind: str, name: str, source: str) -> Path:
     if "/" in name or name.endswith((".yaml", ".yml")):
         return Path(name).expanduser()
-    candidate = resources.files("scanner.profiles") / _FOLDER / f"{name}.yaml"
+    candidate = resources.files("scanner.profiles") / kind / f"{name}.yaml"
     if not candidate.is_file():
-        names = tls_policy_names()
+        names = policy_names(kind)
         raise ConfigError(source, [
-            f"tls_policy: no TLS policy named {name!r}{suggest_name(name, names)}; "
+            f"{kind}_policy: no {kind.upper()} policy named {name!r}{suggest_name(name, names)}; "
             f"shipped policies: {', '.join(names)}"
         ])
     return Path(str(candidate))

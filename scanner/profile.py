@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.model import Measure, Severity
-from scanner.policies import TlsPolicy, load_tls_policy
+from scanner.policies import SshPolicy, TlsPolicy, load_ssh_policy, load_tls_policy
 from scanner.registry import Registry, is_parameter_value
 from scanner.validation import (
     ConfigError,
@@ -48,7 +48,6 @@ class ProfileFile(BaseModel):
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     severity: dict[str, Severity] = Field(default_factory=dict)
     tls_policy: str | dict[str, Any] | None = None
-    # TODO: resolve SSH policies once SSH checks read them; the name is only carried now.
     ssh_policy: str | dict[str, Any] | None = None
 
 
@@ -64,6 +63,7 @@ class Profile:
     severity: Mapping[str, Severity]
     sources: tuple[str, ...]
     tls_policy: TlsPolicy
+    ssh_policy: SshPolicy
     warnings: tuple[str, ...] = ()
 
     def severity_of(self, check_id: str, default: Severity) -> Severity:
@@ -161,6 +161,7 @@ def _resolve(
         raise ConfigError(label, problems)
 
     tls_policy = load_tls_policy(profile_file.tls_policy, label)
+    ssh_policy = load_ssh_policy(profile_file.ssh_policy, label)
     return Profile(
         name=profile_file.name or default_name,
         description=profile_file.description,
@@ -170,6 +171,7 @@ def _resolve(
         severity=severity,
         sources=sources,
         tls_policy=tls_policy,
+        ssh_policy=ssh_policy,
         warnings=tuple(warnings),
     )
 

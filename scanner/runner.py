@@ -6,7 +6,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,13 +156,15 @@ def _collect_all(
     """Yield each unit's facts as its plugin completes them; a plugin crash fails the rest."""
     pending = {item.unit: item for item in items}
     plugin = items[0].target.plugin
+    settings = replace(config.settings.collect_settings(), ssh_accept_new=config.ssh_accept_new)
     requests = [
         CollectRequest(
             unit=item.unit,
             target=item.target.model,
             facts=item.facts,
-            settings=config.settings.collect_settings(),
+            settings=settings,
             progress=_describer(sink, item.unit),
+            parameters={c.meta.id: config.profile.parameters.get(c.meta.id, {}) for c in item.checks},
         )
         for item in items
     ]
@@ -198,6 +200,8 @@ def evaluate_unit(item: PlannedUnit, facts: UnitFacts, config: ScanConfig) -> li
         params: dict[str, Any] = dict(config.profile.parameters.get(check_item.meta.id, {}))
         if check_item.meta.uses_tls_policy:
             params["tls_policy"] = config.profile.tls_policy
+        if check_item.meta.uses_ssh_policy:
+            params["ssh_policy"] = config.profile.ssh_policy
         for subject in facts.subjects:
             if isinstance(subject, check_item.subject):
                 findings.append(_evaluate(check_item, subject, params, config))

@@ -4,9 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The lab's TLS endpoints run on nginx; install it when this machine lacks it and apt-get can.
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+# The lab's TLS endpoints run on nginx and its SSH hosts on OpenSSH's sshd, with sudo and
+# unattended-upgrades for their facts; install what this machine lacks when apt-get can.
+missing=""
+[ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+[ -x /usr/bin/sudo ] || missing="$missing sudo"
+dpkg-query -W -f='${Status}' unattended-upgrades 2>/dev/null | grep -q "ok installed" || missing="$missing unattended-upgrades"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore

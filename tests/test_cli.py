@@ -86,7 +86,7 @@ def test_json_report_keys(lab, tmp_path):
     assert report["tool"] == {"name": "art32", "version": "0.1.0"}
     assert report["started_at"].endswith("Z")
     assert report["targets"][0] == {"provider": "aws", "name": "lab", "account": "123456789012"}
-    assert {t["provider"] for t in report["targets"][1:]} <= {"tls"}
+    assert {t["provider"] for t in report["targets"][1:]} <= {"tls", "ssh"}
     by_status = report["summary"]["by_status"]
     assert sum(by_status.values()) == len(report["findings"])
     assert by_status["error"] == 1

@@ -14,6 +14,7 @@ import pytest
 
 from scanner.cli import main
 from scanner.config import load_scan_file
+from scanner.lab import ssh as ssh_lab
 from scanner.lab.aws import ACCOUNT_VERDICTS, BUCKETS, LAB_ACCOUNT
 from scanner.lab.tls import SERVERS, SMTP_SERVER, NginxLab, SmtpLab
 from scanner.runner import run_scan
@@ -41,7 +42,18 @@ def _expected(profile: str) -> dict[tuple[str, str], str]:
     servers = [*(SERVERS if NginxLab.available() else ()), *((SMTP_SERVER,) if SmtpLab.available() else ())]
     for server in servers:
         expected.update({(server.name, c): v for c, v in server.expected(profile).items()})
+    if ssh_lab.available() is None:
+        for host in ssh_lab.HOSTS:
+            verdicts = {**host.expected(), "ssh.disk.encrypted": _machine_disk_verdict()}
+            expected.update({(host.name, c): v for c, v in verdicts.items()})
     return expected
+
+
+def _machine_disk_verdict() -> str:
+    """Lab hosts share this machine's disks, none of them encrypted here: fail, or n/a without any."""
+    with open("/proc/mounts") as mounts:
+        devices = [line.split()[0] for line in mounts if line.startswith("/dev/") and " /boot" not in line]
+    return "fail" if [d for d in devices if not d.startswith(("/dev/loop", "/dev/zram"))] else "not_applicable"
 
 
 def test_lab_covers_every_verdict():

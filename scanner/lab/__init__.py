@@ -16,6 +16,7 @@ from types import TracebackType
 
 import yaml
 
+from scanner.lab import ssh as ssh_lab
 from scanner.lab.aws import LAB_ACCESS_KEY, LAB_PROFILE, LAB_REGION, LAB_SECRET_KEY, MotoLab
 from scanner.lab.certs import LabCA
 from scanner.lab.tls import LabTlsServer, NginxLab, SmtpLab
@@ -46,6 +47,7 @@ class Lab:
         self.aws: MotoLab | None = None
         self.tls: NginxLab | None = None
         self.smtp: SmtpLab | None = None
+        self.ssh: ssh_lab.SshLab | None = None
         self.ca: LabCA | None = None
         self._saved_environment: dict[str, str | None] = {}
 
@@ -76,10 +78,11 @@ class Lab:
         try:
             self._start_aws()
             self._start_tls()
+            self._start_ssh()
         except BaseException:
             self.stop()
             raise
-        if self.aws is None and self.tls is None and self.smtp is None:
+        if self.aws is None and self.tls is None and self.smtp is None and self.ssh is None:
             raise LabUnavailable("; ".join(self.skipped))
         self._write_scan_file()
 
@@ -104,13 +107,22 @@ class Lab:
         else:
             self.skipped.append("smtp: aiosmtpd is not installed (pip install 'art32-scanner[lab]')")
 
+    def _start_ssh(self) -> None:
+        reason = ssh_lab.available()
+        if reason is not None:
+            self.skipped.append(f"ssh: {reason}")
+            return
+        self.ssh = ssh_lab.SshLab(self.folder)
+        self.ssh.start()
+
     def stop(self) -> None:
-        for stand_in in (self.aws, self.tls, self.smtp):
+        for stand_in in (self.aws, self.tls, self.smtp, self.ssh):
             if stand_in is not None:
                 stand_in.stop()
         self.aws = None
         self.tls = None
         self.smtp = None
+        self.ssh = None
         self._restore_environment()
         if self._owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -144,6 +156,16 @@ class Lab:
                 "ca_file": str(self.ca.cert_path),
                 **({"starttls": "smtp"} if server is self._smtp_server() else {}),
             } for server in self.tls_servers()]
+        if self.ssh is not None:
+            targets["ssh"] = [{
+                "name": host.name,
+                "host": "127.0.0.1",
+                "port": host.port,
+                "user": ssh_lab.AUDIT_USER,
+                "key_file": str(self.ssh.key_file),
+                "known_hosts": str(self.ssh.known_hosts),
+                "sudo": True,
+            } for host in self.ssh.hosts]
         document = {"profile": self.profile, "targets": targets}
         self.scan_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
