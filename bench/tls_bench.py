@@ -17,11 +17,11 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import run_timed
 
 from scanner.lab.certs import LabCA
 from scanner.lab.tls import SERVERS, LabTlsServer, NginxLab
@@ -31,23 +31,6 @@ SSLYZE_COMMANDS = [
     "--heartbleed", "--robot", "--openssl_ccs", "--reneg", "--compression", "--elliptic_curves",
     "--http_headers",
 ]
-
-
-# Runs a command and prints the largest RSS of its process tree, in kB, on the last line.
-_MEASURE = (
-    "import resource, subprocess, sys\n"
-    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
-
-
-def run_timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run a command to completion in a fresh measuring process; return wall seconds and peak RSS in MB."""
-    started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True,
-                               env=env, check=True)
-    elapsed = time.perf_counter() - started
-    return elapsed, int(completed.stdout.strip().splitlines()[-1]) // 1024
 
 
 def main() -> int:

@@ -46,7 +46,9 @@ logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
 SECTION = "@@art32 "
 # Every command here only reads. Each section is printed even when its command fails,
-# so a missing tool leaves an empty section instead of shifting the others.
+# so a missing tool leaves an empty section instead of shifting the others. systemctl
+# runs only where systemd is the running init: elsewhere it scans unit files offline,
+# which took 0.6 s per host on Debian 12, and the *.wants listings say the same.
 FACTS_SCRIPT = r"""
 s() { printf '\n@@art32 %s\n' "$1"; }
 s sshd_config; cat /etc/ssh/sshd_config 2>/dev/null
@@ -61,10 +63,12 @@ for d in /etc/cron.hourly /etc/cron.daily /etc/cron.weekly /etc/cron.monthly; do
   ls "$d" 2>/dev/null | sed "s|^|$d/|"
 done
 crontab -l 2>/dev/null
-s timers; systemctl list-timers --all --no-legend --no-pager 2>/dev/null; ls /etc/systemd/system/*.timer 2>/dev/null
+s timers; [ -d /run/systemd/system ] && systemctl list-timers --all --no-legend --no-pager 2>/dev/null
+ls /etc/systemd/system/*.timer 2>/dev/null
 grep -hs '^ExecStart' /etc/systemd/system/*.service 2>/dev/null
 s units; for d in /etc/systemd/system/*.wants; do ls "$d" 2>/dev/null; done
-systemctl list-unit-files --state=enabled --no-legend --no-pager 2>/dev/null | cut -d' ' -f1
+[ -d /run/systemd/system ] && systemctl list-unit-files --state=enabled --no-legend --no-pager 2>/dev/null \
+  | cut -d' ' -f1
 s journald; cat /etc/systemd/journald.conf /etc/systemd/journald.conf.d/*.conf 2>/dev/null
 s journal_directory; [ -d /var/log/journal ] && echo yes
 s rsyslog; cat /etc/rsyslog.conf /etc/rsyslog.d/*.conf 2>/dev/null
@@ -167,7 +171,7 @@ def classify(error: BaseException, target: SshTarget) -> CollectError:
         (paramiko.AuthenticationException, ErrorReason.AUTHENTICATION_FAILED,
          f"{target.user}@{where} rejected the key"),
         (ConnectionRefusedError, ErrorReason.CONNECTION_REFUSED, f"connection to {where} refused"),
-        ((socket.timeout, TimeoutError), ErrorReason.TIMED_OUT, f"{where} did not answer in time"),
+        ((socket.timeout, TimeoutError), ErrorReason.TIMED_OUT, f"{where} timed out"),
         (socket.gaierror, ErrorReason.DNS_FAILED, f"DNS lookup of {target.host} failed"),
     ]
     for kinds, reason, text in reasons:

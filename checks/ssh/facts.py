@@ -53,7 +53,7 @@ class ScheduleFacts:
 
 @dataclass(frozen=True)
 class ServiceFacts:
-    """What runs or is enabled: process names, enabled units, and relevant configuration."""
+    """Running processes, enabled units, and the logging and update settings of a host."""
 
     processes: frozenset[str]
     enabled_units: frozenset[str]

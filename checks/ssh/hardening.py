@@ -32,8 +32,8 @@ def single_factor_methods(settings: dict[str, str], pam_second_factor: bool) -> 
     enabled = set()
     if settings.get("passwordauthentication") == "yes":
         enabled.add("password")
-    # Without PAM, keyboard-interactive has no backend on Linux; with a PAM second factor it
-    # asks for the code itself, so it is a second factor, not a single one.
+    # Without PAM, keyboard-interactive has no backend on Linux. With a PAM second factor it
+    # prompts for the code itself, so it is a second factor, not a single one.
     if settings.get("kbdinteractiveauthentication") == "yes" and settings.get("usepam") == "yes" \
             and not pam_second_factor:
         enabled.add("keyboard-interactive")

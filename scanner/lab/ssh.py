@@ -119,8 +119,9 @@ def available() -> str | None:
 class SshLab:
     """Start each lab host's sshd; write the audit key and a known_hosts file for them."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, planned: tuple[LabSshHost, ...] = HOSTS) -> None:
         self.folder = folder / "ssh"
+        self.planned = planned
         self.key_file = self.folder / "audit_ed25519"
         self.known_hosts = self.folder / "known_hosts"
         self.hosts: list[LabSshHost] = []
@@ -131,7 +132,7 @@ class SshLab:
         public_key = _write_key_pair(self.key_file)
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)
         known: list[str] = []
-        for host in HOSTS:
+        for host in self.planned:
             placed = LabSshHost(**{**host.__dict__, "port": free_port()})
             known.extend(self._prepare(placed, public_key))
             self.hosts.append(placed)
@@ -175,7 +176,7 @@ class SshLab:
             rule = upper / "sudoers.d" / AUDIT_USER
             rule.write_text(f"{AUDIT_USER} ALL=(root) NOPASSWD: ALL\n")
             rule.chmod(0o440)
-        if host.name == "ssh-hardened":
+        if host.sudo_rule:
             wants = upper / "systemd" / "system" / "multi-user.target.wants"
             wants.mkdir(parents=True, exist_ok=True)
             (wants / "chrony.service").symlink_to("/lib/systemd/system/chrony.service")
