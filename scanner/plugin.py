@@ -191,6 +191,8 @@ class UnitFacts:
     subject_errors: Mapping[type, CollectError] = field(default_factory=dict)
     account: str | None = None
     api_calls: Mapping[str, int] = field(default_factory=dict)
+    commands: tuple[str, ...] = ()
+    """Commands named by the operator (not art32's own read-only ones) that ran on the target."""
 
 
 class ProviderPlugin(ABC):

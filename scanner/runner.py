@@ -51,11 +51,14 @@ class TargetResult:
     provider: str
     name: str
     account: str | None = None
+    commands: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, str | None]:
-        result: dict[str, str | None] = {"provider": self.provider, "name": self.name}
+    def to_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {"provider": self.provider, "name": self.name}
         if self.account is not None:
             result["account"] = self.account
+        if self.commands:
+            result["commands"] = list(self.commands)
         return result
 
 
@@ -259,11 +262,15 @@ def _target_results(
     config: ScanConfig, results: Sequence[tuple[PlannedUnit, UnitFacts, list[Finding]]]
 ) -> tuple[TargetResult, ...]:
     accounts: dict[tuple[str, str], str] = {}
+    commands: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item, facts, _ in results:
+        key = (item.unit.provider, item.target.name)
         if facts.account:
-            accounts[(item.unit.provider, item.target.name)] = facts.account
+            accounts[key] = facts.account
+        commands[key].extend(c for c in facts.commands if c not in commands[key])
     return tuple(
-        TargetResult(t.plugin.name, t.name, accounts.get((t.plugin.name, t.name)))
+        TargetResult(t.plugin.name, t.name, accounts.get((t.plugin.name, t.name)),
+                     tuple(commands.get((t.plugin.name, t.name), ())))
         for t in config.targets
     )
 

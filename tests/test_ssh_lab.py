@@ -132,3 +132,49 @@ def test_wrong_key_is_authentication_failure(tmp_path, registry, lab):
 
     assert findings[("ssh-hardened", "ssh.sshd.mfa")].evidence["reason"] == "authentication_failed"
     assert findings[("ssh-hardened", "ssh.sshd.algorithms")].status is Status.PASS
+
+
+def test_proxy_jump_reaches_host(tmp_path, registry, lab):
+    bastion = next(h for h in lab.ssh.hosts if h.name == "ssh-hardened")
+    jump = f"{ssh_lab.AUDIT_USER}@127.0.0.1:{bastion.port}"
+
+    findings = _scan(tmp_path, registry, [_target(lab, "ssh-weak", proxy_jump=jump)])
+
+    assert findings[("ssh-weak", "ssh.sshd.root_login")].status is Status.FAIL
+    assert findings[("ssh-weak", "ssh.sshd.algorithms")].status is Status.FAIL
+
+
+def test_passphrase_from_environment(tmp_path, registry, lab, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_ssh_private_key(lab.ssh.key_file.read_bytes(), password=None)
+    locked = tmp_path / "locked_key"
+    locked.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                         serialization.BestAvailableEncryption(b"lab passphrase")))
+    monkeypatch.setenv("ART32_TEST_PASSPHRASE", "lab passphrase")
+
+    findings = _scan(tmp_path, registry, [_target(lab, "ssh-hardened", key_file=str(locked),
+                                                  key_passphrase_env="ART32_TEST_PASSPHRASE")])
+
+    assert findings[("ssh-hardened", "ssh.sshd.mfa")].status is Status.PASS
+
+
+def test_missing_passphrase_variable_rejected(tmp_path, capsys, lab):
+    target = _target(lab, "ssh-hardened", key_passphrase_env="ART32_UNSET_VARIABLE")
+    path = write(tmp_path / "art32.yaml", yaml.safe_dump({"targets": {"ssh": [target]}}))
+
+    from scanner.cli import main
+
+    assert main(["validate", "-c", str(path)]) == 2
+    assert "ART32_UNSET_VARIABLE is not set" in capsys.readouterr().err
+
+
+def test_operator_command_listed_in_report(tmp_path, registry, lab):
+    profile = write(tmp_path / "backups.yaml", (
+        "extends: baseline\nparameters: {ssh.backup.recent: {last_backup_command: 'cat /etc/art32-last-backup'}}\n"))
+    path = write(tmp_path / "art32.yaml", yaml.safe_dump({
+        "profile": str(profile), "targets": {"ssh": [_target(lab, "ssh-hardened")]}}))
+
+    result = run_scan(load_scan_file(path, registry), registry)
+
+    assert result.targets[0].to_dict()["commands"] == ["cat /etc/art32-last-backup"]

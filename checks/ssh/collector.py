@@ -118,7 +118,7 @@ def collect_host(request: CollectRequest, accept_new: bool) -> UnitFacts:
         host = SshHost(resource=resource, algorithms=algorithms)
         if request.facts & LOGIN_FACTS:
             host = _login_facts(host, target, jump, request, accept_new, stack)
-        return UnitFacts(resource=resource, subjects=[host])
+        return UnitFacts(resource=resource, subjects=[host], commands=host.commands)
 
 
 def _login_facts(
