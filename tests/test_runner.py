@@ -128,3 +128,20 @@ def test_profile_excluding_checks_plans_nothing(registry, tmp_path):
 
     assert [c.meta.id for c in units[0].checks] == ["aws.s3.versioning"]
     assert units[0].facts == {"aws.s3.bucket_list", "aws.s3.versioning"}
+
+
+def test_progress_bar_only_on_terminal():
+    import io
+
+    from rich.console import Console
+
+    from scanner.progress import RichProgress
+
+    registry = Registry.from_plugins([FakePlugin()])
+    config = _fake_config(registry, [{"name": "one", "flags": {"a": True}}])
+    stream = io.StringIO()
+
+    with RichProgress(Console(file=stream, force_terminal=True, width=80)) as progress:
+        run_scan(config, registry, progress)
+
+    assert "fake/one/global" in stream.getvalue() or "scanning" in stream.getvalue()

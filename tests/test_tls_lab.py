@@ -101,3 +101,20 @@ def test_tls_flag_scans_without_scan_file(capsys):
 def test_tls_flag_rejects_bad_endpoint(capsys, text):
     assert main(["scan", "--tls", text]) == 2
     assert "invalid endpoint" in capsys.readouterr().err
+
+
+def test_dns_failure_is_one_error(registry, monkeypatch):
+    from sslyze.errors import ServerHostnameCouldNotBeResolved
+
+    import checks.tls.collector as collector
+
+    def unresolvable(**_):
+        raise ServerHostnameCouldNotBeResolved("Could not resolve art32-test.invalid")
+
+    # No lookup leaves this machine: the resolution step itself is replaced.
+    monkeypatch.setattr(collector, "ServerNetworkLocation", unresolvable)
+
+    result = _scan(registry, ["art32-test.invalid:443"])
+
+    assert [f.evidence["reason"] for f in result.findings] == ["dns_failed"]
+    assert "art32-test.invalid" in result.findings[0].message

@@ -83,7 +83,7 @@ def collect_endpoints(
     for request in requests:
         target = _target(request)
         try:
-            scan_request = _scan_request(target, request.facts)
+            scan_request = _scan_request(target, request.facts, request.settings.connect_timeout)
         except ServerHostnameCouldNotBeResolved as error:
             failure = CollectError(ErrorReason.DNS_FAILED, f"DNS lookup of {target.host!r} failed: {error}")
             yield request.unit, _failed(target, failure)
@@ -129,7 +129,7 @@ def _host_of(location: ServerNetworkLocation) -> str:
     return str(location.hostname)
 
 
-def _scan_request(target: TlsTarget, facts: frozenset[str]) -> ServerScanRequest:
+def _scan_request(target: TlsTarget, facts: frozenset[str], timeout: float) -> ServerScanRequest:
     commands: set[ScanCommand] = set()
     if PROTOCOLS.name in facts:
         commands.update(SUITE_COMMANDS.values())
@@ -151,6 +151,7 @@ def _scan_request(target: TlsTarget, facts: frozenset[str]) -> ServerScanRequest
         network_configuration=ServerNetworkConfiguration(
             tls_server_name_indication=target.server_name,
             tls_opportunistic_encryption=starttls,
+            network_timeout=int(max(1, timeout)),
         ),
         scan_commands=commands,
         scan_commands_extra_arguments=extra,
