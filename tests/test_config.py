@@ -248,10 +248,10 @@ def test_deep_merge():
 
 
 def test_setting_for_missing_provider_warns(tmp_path, registry):
-    path = write(tmp_path / "p.yaml", "severity: {gcp.storage.versioning: low}\n")
+    path = write(tmp_path / "p.yaml", "severity: {oci.storage.versioning: low}\n")
 
     profile = load_profile(str(path), registry)
 
     assert profile.warnings == (
-        "severity.gcp.storage.versioning: provider 'gcp' is not installed; the setting is ignored",
+        "severity.oci.storage.versioning: provider 'oci' is not installed; the setting is ignored",
     )

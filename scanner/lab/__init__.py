@@ -19,6 +19,7 @@ import yaml
 from scanner.lab import ssh as ssh_lab
 from scanner.lab.aws import LAB_ACCESS_KEY, LAB_PROFILE, LAB_REGION, LAB_SECRET_KEY, MotoLab
 from scanner.lab.certs import LabCA
+from scanner.lab.cloud_labs import GCP_PROJECT, AzureLab, GcsLab
 from scanner.lab.tls import LabTlsServer, NginxLab, SmtpLab
 
 LAB_ENVIRONMENT = {
@@ -48,6 +49,8 @@ class Lab:
         self.tls: NginxLab | None = None
         self.smtp: SmtpLab | None = None
         self.ssh: ssh_lab.SshLab | None = None
+        self.gcs: GcsLab | None = None
+        self.azure: AzureLab | None = None
         self.ca: LabCA | None = None
         self._saved_environment: dict[str, str | None] = {}
 
@@ -79,10 +82,11 @@ class Lab:
             self._start_aws()
             self._start_tls()
             self._start_ssh()
+            self._start_clouds()
         except BaseException:
             self.stop()
             raise
-        if self.aws is None and self.tls is None and self.smtp is None and self.ssh is None:
+        if all(s is None for s in (self.aws, self.tls, self.smtp, self.ssh, self.gcs, self.azure)):
             raise LabUnavailable("; ".join(self.skipped))
         self._write_scan_file()
 
@@ -115,14 +119,26 @@ class Lab:
         self.ssh = ssh_lab.SshLab(self.folder)
         self.ssh.start()
 
+    def _start_clouds(self) -> None:
+        if GcsLab.available():
+            self.gcs = GcsLab()
+            self.gcs.start()
+        else:
+            self.skipped.append("gcp: gcp-storage-emulator is not installed (pip install 'art32-scanner[lab]')")
+        if self.ca is not None:
+            self.azure = AzureLab(self.folder, self.ca)
+            self.azure.start()
+
     def stop(self) -> None:
-        for stand_in in (self.aws, self.tls, self.smtp, self.ssh):
+        for stand_in in (self.aws, self.tls, self.smtp, self.ssh, self.gcs, self.azure):
             if stand_in is not None:
                 stand_in.stop()
         self.aws = None
         self.tls = None
         self.smtp = None
         self.ssh = None
+        self.gcs = None
+        self.azure = None
         self._restore_environment()
         if self._owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -166,6 +182,10 @@ class Lab:
                 "known_hosts": str(self.ssh.known_hosts),
                 "sudo": True,
             } for host in self.ssh.hosts]
+        if self.gcs is not None:
+            targets["gcp"] = [{"name": "gcp-lab", "project": GCP_PROJECT, "endpoint_url": self.gcs.endpoint_url}]
+        if self.azure is not None:
+            targets["azure"] = self.azure.targets()
         document = {"profile": self.profile, "targets": targets}
         self.scan_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
