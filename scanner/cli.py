@@ -22,6 +22,7 @@ from scanner import __version__
 from scanner.config import ScanConfig, load_scan_config, load_scan_file
 from scanner.explain import catalogue_markdown, explain_text, render_catalogue
 from scanner.model import Severity, Status
+from scanner.permissions import render_permissions
 from scanner.profile import load_profile, packaged_profiles
 from scanner.registry import PluginError, Registry
 from scanner.report.console import render_console
@@ -124,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue = commands.add_parser("checks", help="list the installed checks")
     catalogue.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     catalogue.set_defaults(handler=run_checks_command)
+
+    grants = commands.add_parser("permissions",
+                                 help="print the least-privilege grant for the checks a profile selects")
+    grants.add_argument("provider", choices=("aws", "gcp", "azure", "tls", "ssh"))
+    grants.add_argument("--profile", default="baseline", metavar="NAME|PATH",
+                        help="profile whose selected checks need the grant (default: baseline)")
+    grants.set_defaults(handler=run_permissions_command)
 
     explain = commands.add_parser("explain", help="show one check: why, how to fix, permissions")
     explain.add_argument("check_id", metavar="CHECK_ID")
@@ -239,6 +247,14 @@ def run_checks_command(arguments: argparse.Namespace) -> int:
         print(catalogue_markdown(catalogue), end="")
     else:
         _stdout_console().print(render_catalogue(catalogue))
+    return EXIT_OK
+
+
+def run_permissions_command(arguments: argparse.Namespace) -> int:
+    registry = Registry.load()
+    profile = load_profile(arguments.profile, registry, Path.cwd())
+    selected = [registry.checks[check_id].meta for check_id in profile.check_ids]
+    print(render_permissions(selected, arguments.provider), end="")
     return EXIT_OK
 
 

@@ -145,3 +145,31 @@ def test_explain_shows_shipped_profiles(capsys):
     assert "baseline: severity low, min_retention_days=0" in output
     assert "strict: severity high, min_retention_days=7" in output
     assert "ci-encryption: not selected" in output
+
+
+def test_permissions_aws_is_iam_policy(capsys):
+    assert main(["permissions", "aws"]) == 0
+
+    policy = json.loads(capsys.readouterr().out)
+    actions = policy["Statement"][0]["Action"]
+    assert policy["Version"] == "2012-10-17"
+    assert policy["Statement"][0]["Effect"] == "Allow"
+    assert "s3:GetEncryptionConfiguration" in actions
+    assert all(action.split(":")[1].startswith(("Get", "List", "Describe")) for action in actions)
+
+
+def test_permissions_follow_profile(capsys):
+    main(["permissions", "gcp"])
+    baseline = capsys.readouterr().out
+    main(["permissions", "azure", "--profile", "strict"])
+    azure = json.loads(capsys.readouterr().out)
+
+    assert "storage.buckets.getIamPolicy" in baseline
+    assert azure["role_definition"]["Actions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/read", "Microsoft.Storage/storageAccounts/read"]
+    assert azure["graph_application_permissions"] == ["Policy.Read.All"]
+
+
+def test_permissions_unknown_profile_exits_two(capsys):
+    assert main(["permissions", "aws", "--profile", "baselin"]) == 2
+    assert "did you mean 'baseline'" in capsys.readouterr().err
