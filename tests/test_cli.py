@@ -16,7 +16,7 @@ from tests.servers import closed_port
 
 def test_scan_passes_below_threshold(lab, tmp_path):
     # Only the S3 and TLS checks run: the lab has failures of high severity there, none critical.
-    profile = write(tmp_path / "p.yaml", "extends: baseline\nchecks: {include: ['aws.*', 'tls.*']}\n")
+    profile = write(tmp_path / "p.yaml", "extends: baseline\nchecks: {include: ['aws.s3.*', 'tls.*']}\n")
 
     assert main(["scan", "-c", str(lab.scan_file), "--profile", str(profile), "--fail-on", "critical"]) == 0
 
@@ -26,13 +26,13 @@ def test_scan_fails_at_profile_threshold(lab):
 
 
 def test_profile_fail_on_is_default(lab, tmp_path):
-    profile = write(tmp_path / "p.yaml", "extends: baseline\nfail_on: critical\nchecks: {include: ['aws.*']}\n")
+    profile = write(tmp_path / "p.yaml", "extends: baseline\nfail_on: critical\nchecks: {include: ['aws.s3.*']}\n")
 
     assert main(["scan", "-c", str(lab.scan_file), "--profile", str(profile)]) == 0
 
 
 def test_command_line_beats_profile_fail_on(lab, tmp_path):
-    profile = write(tmp_path / "p.yaml", "extends: baseline\nfail_on: critical\nchecks: {include: ['aws.*']}\n")
+    profile = write(tmp_path / "p.yaml", "extends: baseline\nfail_on: critical\nchecks: {include: ['aws.s3.*']}\n")
 
     status = main(["scan", "-c", str(lab.scan_file), "--profile", str(profile), "--fail-on", "high"])
 

@@ -234,11 +234,11 @@ def test_profile_errors_name_key(tmp_path, registry, text, expected):
 
 
 def test_pattern_matching_nothing_warns(tmp_path, registry):
-    path = write(tmp_path / "p.yaml", "checks: {exclude: ['aws.dynamodb.*']}\n")
+    path = write(tmp_path / "p.yaml", "checks: {exclude: ['aws.lambda.*']}\n")
 
     profile = load_profile(str(path), registry)
 
-    assert profile.warnings == ("check pattern 'aws.dynamodb.*' matches no installed check",)
+    assert profile.warnings == ("check pattern 'aws.lambda.*' matches no installed check",)
 
 
 def test_deep_merge():

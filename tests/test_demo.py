@@ -17,6 +17,8 @@ from scanner.cli import main
 from scanner.config import load_scan_file
 from scanner.lab import ssh as ssh_lab
 from scanner.lab.aws import ACCOUNT_VERDICTS, BUCKETS, LAB_ACCOUNT
+from scanner.lab.aws_estate import EXPECTED as ESTATE_EXPECTED
+from scanner.lab.aws_estate import STRICT_EXTRA as ESTATE_STRICT_EXTRA
 from scanner.lab.azure import (
     AZURE_ACCOUNTS,
     AZURE_EXPECTED,
@@ -57,6 +59,9 @@ def _expected(profile: str) -> dict[tuple[str, str], str]:
     }
     for check_id, status in ACCOUNT_VERDICTS[profile].items():
         expected[(f"aws://{LAB_ACCOUNT}", check_id)] = status
+    expected.update(ESTATE_EXPECTED)
+    if profile == "strict":
+        expected.update(ESTATE_STRICT_EXTRA)
     servers = [*(SERVERS if NginxLab.available() else ()), *((SMTP_SERVER,) if SmtpLab.available() else ())]
     for server in servers:
         expected.update({(server.name, c): v for c, v in server.expected(profile).items()})

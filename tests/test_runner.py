@@ -41,10 +41,11 @@ settings:
         assert finding.status is Status.ERROR
         assert finding.evidence["reason"] == "unreachable"
         assert f"127.0.0.1:{port}" in finding.message
-    bucket_checks = len(aws_checks) - 1
-    assert len(healthy) == bucket_checks * len(BUCKETS) + 1
+    s3_bucket_checks = [c for c in aws_checks if c.startswith("aws.s3.") and c != "aws.s3.account_public_access_block"]
+    buckets = [f for f in healthy if f.resource.type == "aws.s3.bucket"]
+    assert len(buckets) == len(s3_bucket_checks) * len(BUCKETS)
     # The lab's one expected error is its invalid bucket policy.
-    errors = [f.resource.id for f in healthy if f.status is Status.ERROR]
+    errors = [f.resource.id for f in healthy if f.status is Status.ERROR and f.resource.provider == "aws"]
     assert errors == ["arn:aws:s3:::art32-lab-policy-invalid"]
     assert [t.name for t in result.targets] == ["broken", "lab"]
     assert result.targets[1].account == "123456789012"
@@ -114,7 +115,8 @@ targets:
 
     units = plan(config, registry)
 
-    assert [u.unit.key for u in units] == ["aws/prod/global"]
+    assert [u.unit.key for u in units] == ["aws/prod/global", "aws/prod/eu-west-1", "aws/prod/eu-central-1"]
+    assert all(c.meta.scope == "regional" for c in units[1].checks)
     assert units[0].unit.stable_hash() == plan(config, registry)[0].unit.stable_hash()
     assert units[0].facts >= {"aws.s3.encryption", "aws.s3.versioning", "aws.s3.policy"}
 
@@ -145,3 +147,12 @@ def test_progress_bar_only_on_terminal():
         run_scan(config, registry, progress)
 
     assert "fake/one/global" in stream.getvalue() or "scanning" in stream.getvalue()
+
+
+def test_no_regions_plans_discovery_unit(registry, tmp_path):
+    path = write(tmp_path / "art32.yaml", "targets:\n  aws:\n    - name: prod\n")
+    config = load_scan_file(path, registry)
+
+    units = plan(config, registry)
+
+    assert [u.unit.key for u in units] == ["aws/prod/global", "aws/prod/all-regions"]

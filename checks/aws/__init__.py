@@ -7,8 +7,20 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from checks.aws import s3, s3_access
+from checks.aws import estate, identity, s3, s3_access
+from checks.aws.account_facts import (
+    IAM_SUMMARY,
+    IAM_USERS,
+    TRAILS,
+    CloudTrailAccount,
+    IamUser,
+    RootAccount,
+    iam_users,
+    root_account,
+    trails,
+)
 from checks.aws.errors import classify
+from checks.aws.regional_facts import RegionalCollector
 from checks.aws.s3_collector import S3Collector
 from checks.aws.s3_facts import ACCOUNT_PUBLIC_ACCESS_BLOCK, BUCKET_LIST, S3Bucket
 from checks.aws.session import AwsSession
@@ -16,11 +28,13 @@ from checks.aws.target import AwsTarget
 from scanner.model import CheckMeta, Resource
 from scanner.plugin import CollectError, CollectRequest, ProviderPlugin, Unit, UnitFacts
 
+ALL_REGIONS = "all-regions"
+
 
 class AwsPlugin(ProviderPlugin):
     name = "aws"
     target_model = AwsTarget
-    checks = (*s3.CHECKS, *s3_access.CHECKS)
+    checks = (*s3.CHECKS, *s3_access.CHECKS, *estate.CHECKS, *identity.CHECKS)
 
     def target_name(self, target: BaseModel) -> str:
         assert isinstance(target, AwsTarget)
@@ -33,8 +47,10 @@ class AwsPlugin(ProviderPlugin):
         if any(meta.scope == "global" for meta in checks):
             units.append(Unit("aws", name, "global"))
         if any(meta.scope == "regional" for meta in checks):
-            # TODO: with no regions listed, discover the enabled ones (DescribeRegions).
-            units.extend(Unit("aws", name, region) for region in target.regions)
+            # Without a region list, one unit discovers the enabled regions (DescribeRegions)
+            # when it runs, since planning makes no network call.
+            regions = target.regions or [ALL_REGIONS]
+            units.extend(Unit("aws", name, region) for region in regions)
         return units
 
     def collect(self, request: CollectRequest) -> UnitFacts:
@@ -58,6 +74,9 @@ class AwsPlugin(ProviderPlugin):
             listing_error = self._collect_s3(session, account, partition, request, subjects)
             if listing_error is not None:
                 subject_errors[S3Bucket] = listing_error
+            self._collect_account(session, account_resource, request, subjects, subject_errors)
+        else:
+            self._collect_regions(session, account, partition, request, subjects, subject_errors)
 
         return UnitFacts(
             resource=account_resource,
@@ -84,6 +103,40 @@ class AwsPlugin(ProviderPlugin):
             return classify(error, "s3:ListBuckets")
         subjects.extend(collector.collect(names, request.progress))
         return None
+
+
+    @staticmethod
+    def _collect_account(session: AwsSession, account_resource: Resource, request: CollectRequest,
+                         subjects: list[Any], subject_errors: dict[type, CollectError]) -> None:
+        """Add IAM and CloudTrail facts; a failed listing is an error for its checks only."""
+        steps: list[tuple[str, type, Any]] = [
+            (IAM_SUMMARY.name, RootAccount, lambda: [root_account(session, account_resource)]),
+            (IAM_USERS.name, IamUser,
+             lambda: iam_users(session, account_resource.account or "", request.settings.max_workers)),
+            (TRAILS.name, CloudTrailAccount, lambda: [trails(session, account_resource)]),
+        ]
+        for fact, kind, read in steps:
+            if fact not in request.facts:
+                continue
+            try:
+                subjects.extend(read())
+            except Exception as error:  # the listing failed: an error for this kind's checks
+                subject_errors[kind] = classify(error, fact)
+
+    @staticmethod
+    def _collect_regions(session: AwsSession, account: str, partition: str, request: CollectRequest,
+                         subjects: list[Any], subject_errors: dict[type, CollectError]) -> None:
+        regions = [request.unit.scope]
+        if request.unit.scope == ALL_REGIONS:
+            ec2 = session.client("ec2")
+            regions = sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"])
+        for region in regions:
+            request.progress(f"{region}: reading regional services")
+            collector = RegionalCollector(session, account, partition, region, request.facts,
+                                          request.settings.max_workers)
+            subjects.extend(collector.collect())
+            for kind, error in collector.errors.items():
+                subject_errors.setdefault(kind, error)
 
 
 PLUGIN = AwsPlugin()

@@ -139,6 +139,8 @@ def _buckets() -> tuple[LabBucket, ...]:
                   object_lock=("", 0)),
         LabBucket(LOG_BUCKET, _verdicts("pass", "pass", "fail", "pass", "fail", "fail"), strict_key,
                   sse_algorithm="AES256", versioning="Enabled", public_access_block=ALL_FOUR),
+        # CloudTrail writes here; its own settings are left at their defaults.
+        LabBucket("art32-lab-trail-logs", _verdicts("pass", "fail", "fail", "fail", "fail", "fail"), strict_key),
     )
 
 
@@ -189,6 +191,10 @@ class MotoLab:
         )
         for bucket in sorted(BUCKETS, key=lambda b: b.name != LOG_BUCKET):
             _create_bucket(s3, bucket, customer_key_arn)
+
+        from scanner.lab.aws_estate import seed_estate
+
+        seed_estate(session, self.endpoint_url, customer_key_arn)
 
 
 def _block(settings: tuple[str, ...]) -> dict[str, bool]:
