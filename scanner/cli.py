@@ -101,9 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--tls", action="append", default=[], metavar="HOST:PORT",
                       help="also scan this TLS endpoint (repeatable; IPv6 as [::1]:443; port 443 if absent)")
     _add_scan_options(scan, DEFAULT_REPORT_DIR)
-    scan.add_argument("--fail-on", type=Severity, choices=list(Severity), metavar="SEVERITY",
-                      help="exit 1 on a failing finding of this severity or higher "
-                           "(default: the profile's fail_on)")
+    scan.add_argument("--fail-on", type=_severity, metavar="SEVERITY",
+                      help="exit 1 on a failing finding of this severity or higher: "
+                           f"{', '.join(s.value for s in Severity)} (default: the profile's fail_on)")
     scan.add_argument("--ssh-accept-new", action="store_true",
                       help="record unknown SSH host keys in known_hosts on first use; a changed key is still "
                            "rejected")
@@ -137,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("check_id", metavar="CHECK_ID")
     explain.set_defaults(handler=run_explain_command)
     return parser
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity(text.lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid severity {text!r}; expected one of {', '.join(s.value for s in Severity)}") from None
 
 
 def _add_scan_options(parser: argparse.ArgumentParser, default_dir: Path) -> None:
@@ -230,12 +238,16 @@ def run_validate_command(arguments: argparse.Namespace) -> int:
     units = plan(config, registry)
     print(
         f"{arguments.config}: valid. Profile {config.profile.name!r} selects "
-        f"{len(config.profile.check_ids)} checks; {len(config.targets)} targets; "
-        f"{len(units)} units of work planned."
+        f"{_count(len(config.profile.check_ids), 'check')}; {_count(len(config.targets), 'target')}; "
+        f"{_count(len(units), 'unit')} of work planned."
     )
     for warning in config.profile.warnings:
         print(f"warning: {warning}")
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def run_checks_command(arguments: argparse.Namespace) -> int:
@@ -302,6 +314,10 @@ def _emit(
     if "console" in formats:
         render_console(result, _stdout_console(), fail_on, show_all)
     if "json" in formats:
+        if output_dir.exists() and not output_dir.is_dir():
+            print(f"art32: error: cannot write the JSON report: {output_dir} is a file, not a directory; "
+                  "choose another --output-dir", file=sys.stderr)
+            return EXIT_REPORT_NOT_WRITTEN
         try:
             path = write_json_report(result, output_dir)
         except OSError as error:

@@ -105,12 +105,18 @@ def parse_host_port(text: str, default_port: int = 443) -> dict[str, Any]:
     """Parse `HOST:PORT`, `[IPv6]:PORT` or `HOST` into scan-file keys; raise ConfigError."""
     host, port = text, str(default_port)
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            host = ""
         port = rest.removeprefix(":") or port
     elif text.count(":") == 1:
         host, port = text.split(":")
+    elif ":" in text:
+        # An IPv6 address needs brackets, or its last group could be taken for a port.
+        host = ""
     if not host or not port.isdigit():
-        raise ConfigError("--tls", [f"invalid endpoint {text!r}; expected HOST:PORT such as 127.0.0.1:8443"])
+        raise ConfigError("--tls", [f"invalid endpoint {text!r}; expected HOST:PORT such as 127.0.0.1:8443, "
+                                    "with an IPv6 address in brackets: [::1]:443"])
     return {"host": host, "port": int(port)}
 
 
@@ -131,7 +137,14 @@ def build_scan_config(
     if profile_override is not None:
         profile = load_profile(profile_override, registry, Path.cwd())
     else:
-        profile = load_profile(scan_file.profile, registry, base_dir)  # type: ignore[attr-defined]
+        try:
+            profile = load_profile(scan_file.profile, registry, base_dir)  # type: ignore[attr-defined]
+        except ConfigError as error:
+            # A profile that cannot be found is a mistake in the scan file's `profile` key.
+            if error.source != "profile":
+                raise
+            raise ConfigError(source, [p.replace("no profile named", "profile: no profile named", 1)
+                                       for p in error.problems]) from None
     settings: Settings = scan_file.settings  # type: ignore[attr-defined]
     return ScanConfig(source=source, profile=profile, targets=targets, settings=settings)
 

@@ -12,6 +12,8 @@ JsonValue = Any
 
 
 class Severity(StrEnum):
+    """How much a failure matters; ordered from info to critical."""
+
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"

@@ -131,6 +131,8 @@ def _merge_chain(path: Path, seen: tuple[str, ...]) -> tuple[dict[str, Any], tup
     parent, parent_sources = _merge_chain(parent_path, (*seen, key))
     merged = deep_merge(parent, data)
     merged["extends"] = None
+    # A profile's name is its own: one that sets none is named after its file, not its parent.
+    merged["name"] = data.get("name")
     return merged, (str(path), *parent_sources)
 
 

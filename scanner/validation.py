@@ -114,10 +114,40 @@ def _describe(item: Any, model: type[BaseModel], location: tuple[int | str, ...]
     if kind in ("literal_error", "enum"):
         expected = item.get("ctx", {}).get("expected", "")
         return f"invalid value {_short(got)}; expected {expected}"
+    bounds = _BOUNDS.get(kind)
+    if bounds is not None:
+        limit = next(iter(item.get("ctx", {}).values()), "")
+        return f"invalid value {_short(got)}; expected a number {bounds} {limit}"
+    if kind == "string_pattern_mismatch":
+        return f"invalid value {_short(got)}; expected {_pattern_hint(str(item.get('ctx', {}).get('pattern', '')))}"
+    if kind == "string_too_short":
+        return "expected a non-empty string"
     message = str(item["msg"])
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
+    # A validator's own message often names the value already.
+    if isinstance(got, str | int | float) and str(got) in message:
+        return message
     return f"{message} (got {_short(got)})"
+
+
+_BOUNDS = {
+    "greater_than_equal": "of at least",
+    "greater_than": "greater than",
+    "less_than_equal": "of at most",
+    "less_than": "less than",
+}
+_PATTERN_HINTS = {
+    "[0-9a-fA-F]{8}-": "a UUID such as 00000000-0000-0000-0000-000000000000",
+    "[a-z][a-z0-9-]{4,28}": "a Google Cloud project id: 6 to 30 lower-case letters, digits and hyphens",
+    "A-Za-z_][A-Za-z0-9_]*$": "an environment variable name such as AUDIT_KEY_PASSPHRASE",
+    "[A-Za-z0-9][A-Za-z0-9_.@-]*$": "a name of letters, digits, '.', '_', '@' and '-'",
+}
+
+
+def _pattern_hint(pattern: str) -> str:
+    return next((hint for fragment, hint in _PATTERN_HINTS.items() if fragment in pattern),
+                f"a value matching {pattern}")
 
 
 def allowed_keys(model: type[BaseModel], location: Sequence[int | str]) -> list[str]:

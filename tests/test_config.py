@@ -196,7 +196,7 @@ def test_extends_packaged_profile(tmp_path, registry):
 
     profile = load_profile(str(child), registry)
 
-    assert profile.name == "baseline"
+    assert profile.name == "child"
     assert profile.fail_on.value == "low"
 
 
@@ -255,3 +255,31 @@ def test_setting_for_missing_provider_warns(tmp_path, registry):
     assert profile.warnings == (
         "severity.oci.storage.versioning: provider 'oci' is not installed; the setting is ignored",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("targets:\n  azure:\n    - subscription_id: not-a-uuid\n",
+         "targets.azure[0].subscription_id: invalid value 'not-a-uuid'; expected a UUID"),
+        ("targets:\n  tls:\n    - {host: 127.0.0.1, port: 70000}\n",
+         "targets.tls[0].port: invalid value 70000; expected a number of at most 65535"),
+        ("targets: {tls: [{host: 127.0.0.1}]}\nsettings: {max_workers: -3}\n",
+         "settings.max_workers: invalid value -3; expected a number of at least 1"),
+        ("targets:\n  gcp:\n    - project: Bad_Project\n", "expected a Google Cloud project id"),
+        ("profile: baselin\ntargets: {tls: [{host: 127.0.0.1}]}\n", "profile: no profile named 'baselin'"),
+    ],
+)
+def test_messages_say_what_was_expected(tmp_path, registry, text, expected):
+    path = write(tmp_path / "art32.yaml", text)
+
+    message = _problems(path, registry)
+
+    assert message.startswith(str(path))
+    assert expected in message
+
+
+def test_child_profile_keeps_own_name(tmp_path, registry):
+    child = write(tmp_path / "team.yaml", "extends: baseline\nfail_on: low\n")
+
+    assert load_profile(str(child), registry).name == "team"

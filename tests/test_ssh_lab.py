@@ -178,3 +178,30 @@ def test_operator_command_listed_in_report(tmp_path, registry, lab):
     result = run_scan(load_scan_file(path, registry), registry)
 
     assert result.targets[0].to_dict()["commands"] == ["cat /etc/art32-last-backup"]
+
+
+def test_unverified_host_gets_no_algorithm_verdict(tmp_path, registry, lab):
+    empty = write(tmp_path / "known_hosts", "")
+
+    findings = _scan(tmp_path, registry, [_target(lab, "ssh-hardened", known_hosts=str(empty))])
+
+    assert findings[("ssh-hardened", "ssh.sshd.algorithms")].status is Status.ERROR
+
+
+def test_invalid_key_file_is_credentials_error(tmp_path, registry, lab):
+    not_a_key = write(tmp_path / "not_a_key", "hello\n")
+
+    findings = _scan(tmp_path, registry, [_target(lab, "ssh-hardened", key_file=str(not_a_key))])
+
+    assert findings[("ssh-hardened", "ssh.sshd.mfa")].evidence["reason"] == "credentials"
+
+
+@pytest.mark.parametrize("jump", ["audit@127.0.0.1:notaport", "@@bad:port", "a b"])
+def test_invalid_proxy_jump_rejected(tmp_path, capsys, lab, jump):
+    from scanner.cli import main
+
+    path = write(tmp_path / "art32.yaml", yaml.safe_dump({"targets": {"ssh": [_target(lab, "ssh-weak",
+                                                                                      proxy_jump=jump)]}}))
+
+    assert main(["validate", "-c", str(path)]) == 2
+    assert "is not [user@]host[:port]" in capsys.readouterr().err

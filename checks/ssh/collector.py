@@ -83,6 +83,7 @@ s() { printf '\n@@art32 %s\n' "$1"; }
 s blkid; blkid
 s root_crontab; cat /var/spool/cron/crontabs/root 2>/dev/null; true
 """
+UNVERIFIED = frozenset({ErrorReason.HOST_KEY_UNKNOWN, ErrorReason.HOST_KEY_CHANGED})
 LOGIN_FACTS = frozenset({SSHD.name, DISKS.name, SCHEDULES.name, SERVICES.name, LAST_BACKUP.name})
 
 
@@ -118,6 +119,10 @@ def collect_host(request: CollectRequest, accept_new: bool) -> UnitFacts:
         host = SshHost(resource=resource, algorithms=algorithms)
         if request.facts & LOGIN_FACTS:
             host = _login_facts(host, target, jump, request, accept_new, stack)
+        # A host whose key could not be verified may not be the host named: no verdict about
+        # it stands, the algorithms it offered included.
+        if isinstance(host.sshd, CollectError) and host.sshd.reason in UNVERIFIED:
+            return UnitFacts(resource=resource, error=host.sshd)
         return UnitFacts(resource=resource, subjects=[host], commands=host.commands)
 
 
@@ -177,6 +182,9 @@ def classify(error: BaseException, target: SshTarget) -> CollectError:
     for kinds, reason, text in reasons:
         if isinstance(error, kinds):
             return CollectError(reason, f"{text}: {error}" if str(error) else text, "ssh:connect")
+    if isinstance(error, paramiko.SSHException) and "private key file" in str(error).lower():
+        return CollectError(ErrorReason.CREDENTIALS, f"the key file {target.key_file} cannot be read: {error}",
+                            "ssh:connect")
     if isinstance(error, paramiko.SSHException) and "banner" in str(error).lower():
         return CollectError(ErrorReason.TIMED_OUT, f"{where} sent no SSH banner in time: {error}", "ssh:connect")
     if isinstance(error, KexInitError | paramiko.SSHException):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 _METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"})
+_PROXY_JUMP = re.compile(r"^(?:[A-Za-z0-9._-]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::\d{1,5})?$")
 
 
 class SshTarget(BaseModel):
@@ -31,6 +33,13 @@ class SshTarget(BaseModel):
         if host.lower() in _METADATA_HOSTS or _is_link_local(host):
             raise ValueError("a cloud metadata address is never a scan target")
         return host
+
+    @field_validator("proxy_jump")
+    @classmethod
+    def _check_proxy_jump(cls, value: str | None) -> str | None:
+        if value is not None and not _PROXY_JUMP.match(value):
+            raise ValueError(f"{value!r} is not [user@]host[:port], as OpenSSH's ProxyJump takes")
+        return value
 
     @field_validator("key_file", "known_hosts")
     @classmethod

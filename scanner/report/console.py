@@ -35,7 +35,8 @@ def render_console(
     counts = "  ".join(
         f"[{_STATUS_STYLE[s]}]{s.value}: {by_status[s.value]}[/]" for s in _SHOWN_STATUSES
     )
-    console.print(f"{len(result.findings)} findings  {counts}")
+    noun = "finding" if len(result.findings) == 1 else "findings"
+    console.print(f"{len(result.findings)} {noun}  {counts}")
     console.print(_matrix("Outcome", summary["by_outcome"]))
     console.print(_matrix("Measure", summary["by_measure"]))
 
