@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from checks.aws import estate, identity, s3, s3_access
+from checks.aws import edge, estate, identity, s3, s3_access
 from checks.aws.account_facts import (
     IAM_SUMMARY,
     IAM_USERS,
@@ -34,7 +34,7 @@ ALL_REGIONS = "all-regions"
 class AwsPlugin(ProviderPlugin):
     name = "aws"
     target_model = AwsTarget
-    checks = (*s3.CHECKS, *s3_access.CHECKS, *estate.CHECKS, *identity.CHECKS)
+    checks = (*s3.CHECKS, *s3_access.CHECKS, *estate.CHECKS, *identity.CHECKS, *edge.CHECKS)
 
     def target_name(self, target: BaseModel) -> str:
         assert isinstance(target, AwsTarget)
@@ -114,6 +114,9 @@ class AwsPlugin(ProviderPlugin):
             (IAM_USERS.name, IamUser,
              lambda: iam_users(session, account_resource.account or "", request.settings.max_workers)),
             (TRAILS.name, CloudTrailAccount, lambda: [trails(session, account_resource)]),
+            (edge.DISTRIBUTIONS.name, edge.Distribution,
+             lambda: edge.collect_distributions(session.client("cloudfront", "us-east-1"),
+                                                account_resource.account or "")),
         ]
         for fact, kind, read in steps:
             if fact not in request.facts:
@@ -137,6 +140,26 @@ class AwsPlugin(ProviderPlugin):
             subjects.extend(collector.collect())
             for kind, error in collector.errors.items():
                 subject_errors.setdefault(kind, error)
+            AwsPlugin._collect_edge(session, account, region, request, subjects, subject_errors)
+
+    @staticmethod
+    def _collect_edge(session: AwsSession, account: str, region: str, request: CollectRequest,
+                      subjects: list[Any], subject_errors: dict[type, CollectError]) -> None:
+        steps: list[tuple[str, tuple[type, ...], Any, str]] = [
+            (edge.BACKUP.name, (edge.BackupRegion, edge.BackupVault),
+             lambda: edge.collect_backup(session.client("backup", region), account, region), "backup:ListBackupPlans"),
+            (edge.LISTENERS.name, (edge.Listener,),
+             lambda: edge.collect_listeners(session.client("elbv2", region), session.client("elb", region),
+                                            account, region), "elasticloadbalancing:DescribeLoadBalancers"),
+        ]
+        for fact, kinds, read, operation in steps:
+            if fact not in request.facts:
+                continue
+            try:
+                subjects.extend(read())
+            except Exception as error:  # the listing failed: an error for these checks in this region
+                for kind in kinds:
+                    subject_errors.setdefault(kind, classify(error, operation))
 
 
 PLUGIN = AwsPlugin()

@@ -85,10 +85,72 @@ def seed_estate(session: Any, endpoint_url: str, kms_key_arn: str) -> None:
     iam.create_user(UserName=OLD_KEY_USER)
     iam.create_access_key(UserName=OLD_KEY_USER)
 
+    backup = client("backup")
+    backup.create_backup_vault(BackupVaultName="art32-lab-vault-locked")
+    backup.put_backup_vault_lock_configuration(BackupVaultName="art32-lab-vault-locked", MinRetentionDays=7)
+    backup.create_backup_vault(BackupVaultName="art32-lab-vault-open")
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": "art32-lab-daily", "Rules": [
+        {"RuleName": "daily", "TargetBackupVaultName": "art32-lab-vault-locked"}]})
+
+    _seed_load_balancers(client)
+    _seed_cloudfront(client("cloudfront", "us-east-1"))
+
     trails = client("cloudtrail")
     trails.create_trail(Name="art32-lab-trail", S3BucketName=TRAIL_BUCKET, IsMultiRegionTrail=True,
                         EnableLogFileValidation=True)
     trails.start_logging(Name="art32-lab-trail")
+
+
+def _seed_load_balancers(client: Any) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from scanner.lab.certs import LabCA
+
+    ec2, elbv2 = client("ec2"), client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24",
+                                 AvailabilityZone=f"{LAB_REGION}{zone}")["Subnet"]["SubnetId"]
+               for i, zone in ((1, "a"), (2, "b"))]
+    balancer = elbv2.create_load_balancer(Name="art32-lab-alb", Subnets=subnets)["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="art32-lab-targets", Protocol="HTTP", Port=80,
+                                      VpcId=vpc)["TargetGroups"][0]["TargetGroupArn"]
+    with tempfile.TemporaryDirectory() as folder:
+        issued = LabCA(Path(folder), "art32-lab-acm").issue("alb")
+        certificate = client("acm").import_certificate(
+            Certificate=issued.cert.read_bytes(), PrivateKey=issued.key.read_bytes(),
+            CertificateChain=(Path(folder) / "art32-lab-acm-ca.pem").read_bytes())["CertificateArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": group}]
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443",
+                                                        "StatusCode": "HTTP_301"}}]
+    for port, protocol, policy, actions in ((443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06", forward),
+                                            (8443, "HTTPS", "ELBSecurityPolicy-2016-08", forward),
+                                            (80, "HTTP", None, redirect), (8080, "HTTP", None, forward)):
+        settings: dict[str, Any] = {"Certificates": [{"CertificateArn": certificate}], "SslPolicy": policy} \
+            if policy else {}
+        elbv2.create_listener(LoadBalancerArn=balancer["LoadBalancerArn"], Protocol=protocol, Port=port,
+                              DefaultActions=actions, **settings)
+    client("elb").create_load_balancer(
+        LoadBalancerName="art32-lab-classic", AvailabilityZones=[f"{LAB_REGION}a"],
+        Listeners=[{"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
+                    "SSLCertificateId": certificate}])
+
+
+def _seed_cloudfront(cloudfront: Any) -> None:
+    for name, viewer, minimum in (("art32-lab-cdn-good", "redirect-to-https", "TLSv1.2_2021"),
+                                  ("art32-lab-cdn-weak", "allow-all", "TLSv1")):
+        cloudfront.create_distribution(DistributionConfig={
+            "CallerReference": name, "Comment": name, "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [{"Id": "origin", "DomainName": f"{name}.example.com",
+                                                   "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443,
+                                                                          "OriginProtocolPolicy": "https-only"}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "origin", "ViewerProtocolPolicy": viewer,
+                                     "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                     "MinTTL": 0},
+            "ViewerCertificate": {"CloudFrontDefaultCertificate": False, "MinimumProtocolVersion": minimum,
+                                  "ACMCertificateArn": f"arn:aws:acm:us-east-1:{LAB_ACCOUNT}:certificate/lab",
+                                  "SSLSupportMethod": "sni-only"},
+        })
 
 
 def _arn(service: str, path: str) -> str:
@@ -130,9 +192,27 @@ EXPECTED: dict[tuple[str, str], str] = {
     (ACCOUNT, "aws.cloudtrail.multi_region"): "pass",
     (ACCOUNT, "aws.cloudtrail.log_validation"): "pass",
     (ACCOUNT, "aws.cloudtrail.kms_encryption"): "fail",
+    (f"aws://{LAB_ACCOUNT}/{LAB_REGION}", "aws.backup.plan_exists"): "pass",
+    (_arn("backup", "backup-vault:art32-lab-vault-locked"), "aws.backup.vault_lock"): "pass",
+    (_arn("backup", "backup-vault:art32-lab-vault-open"), "aws.backup.vault_lock"): "fail",
+    ("art32-lab-alb:443", "aws.elb.tls_policy"): "pass",
+    ("art32-lab-alb:8443", "aws.elb.tls_policy"): "fail",
+    ("art32-lab-alb:80", "aws.elb.tls_policy"): "not_applicable",
+    ("art32-lab-alb:8080", "aws.elb.tls_policy"): "not_applicable",
+    ("art32-lab-classic:443", "aws.elb.tls_policy"): "fail",
+    ("art32-lab-alb:443", "aws.elb.https_only"): "not_applicable",
+    ("art32-lab-alb:8443", "aws.elb.https_only"): "not_applicable",
+    ("art32-lab-alb:80", "aws.elb.https_only"): "pass",
+    ("art32-lab-alb:8080", "aws.elb.https_only"): "fail",
+    ("art32-lab-classic:443", "aws.elb.https_only"): "not_applicable",
+    ("art32-lab-cdn-good", "aws.cloudfront.tls_policy"): "pass",
+    ("art32-lab-cdn-weak", "aws.cloudfront.tls_policy"): "fail",
 }
 BASELINE_EXCLUDED = ("aws.dynamodb.kms_encryption",)
+# Strict judges by Mozilla modern, TLS 1.3 only: policies that allow TLS 1.2 fail there.
 STRICT_EXTRA: dict[tuple[str, str], str] = {
+    ("art32-lab-alb:443", "aws.elb.tls_policy"): "fail",
+    ("art32-lab-cdn-good", "aws.cloudfront.tls_policy"): "fail",
     (_arn("dynamodb", "table/art32-lab-table-good"), "aws.dynamodb.kms_encryption"): "pass",
     (_arn("dynamodb", "table/art32-lab-table-weak"), "aws.dynamodb.kms_encryption"): "fail",
 }
