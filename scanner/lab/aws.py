@@ -150,14 +150,15 @@ BUCKETS = _buckets()
 class MotoLab:
     """moto's server in a child process on 127.0.0.1, so its state is its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, environment: dict[str, str] | None = None) -> None:
         self._server: ServerProcess | None = None
+        self._environment = environment
         self.endpoint_url = ""
 
     def start(self) -> None:
         port = free_port()
         command = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
-        self._server = ServerProcess(command, port, ready_path="/moto-api/")
+        self._server = ServerProcess(command, port, ready_path="/moto-api/", environment=self._environment)
         self._server.start()
         self.endpoint_url = self._server.url
 
@@ -171,15 +172,12 @@ class MotoLab:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(request, timeout=10).close()
 
-    def seed(self) -> None:
-        """Create the lab's buckets; this client is the lab's own and not read-only."""
+    def seed(self, access_key: str = LAB_ACCESS_KEY, secret_key: str = LAB_SECRET_KEY) -> None:
+        """Create the lab's resources; this client is the lab's own and not read-only."""
         import boto3
 
-        session = boto3.Session(
-            aws_access_key_id=LAB_ACCESS_KEY,
-            aws_secret_access_key=LAB_SECRET_KEY,
-            region_name=LAB_REGION,
-        )
+        session = boto3.Session(aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                                region_name=LAB_REGION)
         s3 = session.client("s3", endpoint_url=self.endpoint_url)
         kms = session.client("kms", endpoint_url=self.endpoint_url)
         s3control = session.client("s3control", endpoint_url=self.endpoint_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import tempfile
@@ -24,11 +25,14 @@ class ServerProcess:
     """A child process serving on loopback; it is ready when `ready_path` responds over HTTP, or,
     with no path, when its port accepts a TCP connection."""
 
-    def __init__(self, command: Sequence[str], port: int, ready_path: str | None = "/") -> None:
+    def __init__(
+        self, command: Sequence[str], port: int, ready_path: str | None = "/", environment: dict[str, str] | None = None
+    ) -> None:
         self.port = port
         self.url = f"http://{LOOPBACK}:{port}"
         self._command = list(command)
         self._ready_path = ready_path
+        self._environment = environment
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -36,7 +40,8 @@ class ServerProcess:
         # A log file, not a pipe: a server that logs every request would block once an unread
         # pipe is full.
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        self._process = subprocess.Popen(self._command, stdout=self._log, stderr=subprocess.STDOUT)
+        environment = {**os.environ, **self._environment} if self._environment else None
+        self._process = subprocess.Popen(self._command, stdout=self._log, stderr=subprocess.STDOUT, env=environment)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
