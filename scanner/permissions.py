@@ -34,7 +34,7 @@ def render_permissions(checks: Sequence[CheckMeta], provider: str) -> str:
 
 
 def _aws_policy(actions: list[str]) -> dict[str, Any]:
-    """An IAM policy document of exactly the read actions the collectors call."""
+    """Build an IAM policy document of exactly the read actions the collectors call."""
     return {
         "Version": "2012-10-17",
         "Statement": [{"Sid": "Art32ReadOnlyScan", "Effect": "Allow", "Action": actions, "Resource": "*"}],
@@ -42,7 +42,7 @@ def _aws_policy(actions: list[str]) -> dict[str, Any]:
 
 
 def _gcp_role(permissions: list[str]) -> dict[str, Any]:
-    """A custom role for `gcloud iam roles create art32Scanner --project=PROJECT --file=FILE`."""
+    """Build a custom role for `gcloud iam roles create art32Scanner --project=PROJECT --file=FILE`."""
     return {
         "title": "art32 scanner",
         "description": "Read-only settings of Cloud Storage buckets, for art32 scans",
@@ -52,7 +52,7 @@ def _gcp_role(permissions: list[str]) -> dict[str, Any]:
 
 
 def _azure_role(permissions: list[str]) -> dict[str, Any]:
-    """A custom role definition for `az role definition create`, and the Graph permissions to grant."""
+    """Build a role definition for `az role definition create`, and the Graph permissions to grant."""
     actions = [p for p in permissions if p.startswith("Microsoft.")]
     graph = [p for p in permissions if not p.startswith("Microsoft.")]
     return {

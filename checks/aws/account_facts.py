@@ -70,7 +70,7 @@ def root_account(session: AwsSession, account_resource: Resource) -> RootAccount
     iam = session.client("iam")
     summary = call(lambda: iam.get_account_summary()["SummaryMap"], "iam:GetAccountSummary")
     mfa = summary if isinstance(summary, CollectError) else bool(summary.get("AccountMFAEnabled"))
-    # GetAccountSummary tells of root access keys and signing certificates, not of a password.
+    # GetAccountSummary counts root access keys and signing certificates, not a password.
     credentials = None if isinstance(summary, CollectError) else bool(
         summary.get("AccountAccessKeysPresent") or summary.get("AccountSigningCertificatesPresent"))
     features = call(lambda: "RootCredentialsManagement" in iam.list_organizations_features().get(
@@ -127,7 +127,7 @@ def _logs_management_events(client: Any, item: dict[str, Any]) -> bool:
     """Tell whether a trail records management events.
 
     A trail without custom selectors logs all management events (CloudTrail's default),
-    so the selectors are only read when the trail says it has custom ones.
+    so the selectors are only read when the trail reports custom ones.
     """
     if not item.get("HasCustomEventSelectors", False):
         return True

@@ -59,8 +59,8 @@ def _client_error_reason(error: ClientError) -> ErrorReason:
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in _THROTTLE_CODES or status == 429:
         return ErrorReason.THROTTLED
-    # Some endpoints (moto's JSON-protocol services among them) answer a denial with
-    # HTTP 403 and no AccessDenied code, so the status counts as much as the code.
+    # Some endpoints (moto's JSON-protocol services among them) return a denial as
+    # HTTP 403 with no AccessDenied code, so the status counts as much as the code.
     if code in _DENIED_CODES or status == 403:
         return ErrorReason.ACCESS_DENIED
     if code in _NOT_IMPLEMENTED_CODES or status == 501:

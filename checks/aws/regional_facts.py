@@ -240,7 +240,7 @@ class RegionalCollector:
             metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
             alias = aliases.get(metadata["KeyId"])
             # Only AWS may create aliases under alias/aws/, so such a key is AWS managed whatever
-            # KeyManager says (moto 5.2 reports CUSTOMER for them).
+            # KeyManager reports (moto 5.2 reports CUSTOMER for them).
             manager = "AWS" if (alias or "").startswith("alias/aws/") else metadata.get("KeyManager", "")
             symmetric = metadata.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
             rotation: bool | CollectError = False

@@ -188,7 +188,7 @@ def _graph_get(session: requests.Session, target: AzureTarget, path: str) -> dic
     verify = str(target.ca_file) if target.ca_file else True
     response = session.get(target.graph_url + path, timeout=30, verify=verify)
     if response.status_code in (401, 403):
-        raise PermissionError(f"Graph answered HTTP {response.status_code} for {path}")
+        raise PermissionError(f"Graph returned HTTP {response.status_code} for {path}")
     response.raise_for_status()
     body = response.json()
     assert isinstance(body, dict)

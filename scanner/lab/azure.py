@@ -1,7 +1,7 @@
 """A local HTTPS fake of Azure Resource Manager and Microsoft Graph, and the Google Cloud
 Storage emulator, seeded with resources whose expected verdicts are written beside them.
 
-The fake answers only the GET routes the collectors read, over TLS with a lab certificate,
+The fake serves only the GET routes the collectors read, over TLS with a lab certificate,
 because azure-core sends bearer tokens over HTTPS only. Each tenant has its own token,
 and the fake serves that tenant's data for it. Run the fake as
 `python -m scanner.lab.azure DATA.json CERT KEY PORT`.
@@ -148,7 +148,7 @@ GCS_STRICT_ONLY = ("gcp.storage.cmek", "gcp.storage.logging")
 
 
 def fake_data(tokens: dict[str, str]) -> dict[str, Any]:
-    """Return the fake's data: per bearer token, that tenant's subscriptions and Graph answers."""
+    """Return the fake's data: per bearer token, that tenant's subscriptions and Graph responses."""
     subscriptions = {GOOD_TENANT: GOOD_SUBSCRIPTION, WEAK_TENANT: WEAK_SUBSCRIPTION}
     return {token: {"subscription": subscriptions[tenant],
                     "accounts": AZURE_ACCOUNTS[subscriptions[tenant]],
