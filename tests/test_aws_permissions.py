@@ -30,7 +30,7 @@ MOTO_ACTION_NAMES = {
 # (SignatureDoesNotMatch), whatever the policy, so their checks cannot be proven here.
 UNVERIFIABLE = ("aws.backup.", "aws.efs.", "aws.cloudfront.")
 # NOTE: moto 5.2 denies S3 Control's GetPublicAccessBlock under the generated policy but allows
-# it under "*"; the action name it checks was not found, so this one call is not proven here.
+# it under "*". The action name it checks was not found, so this one call is not proven here.
 UNVERIFIED_OPERATIONS = ("s3:GetAccountPublicAccessBlock",)
 
 

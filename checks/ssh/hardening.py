@@ -19,6 +19,14 @@ ssh_check = functools.partial(
     resource_type="ssh.host",
     scope="host",
 )
+# The sshd_config checks protect the same outcomes and read the same fact.
+sshd_check = functools.partial(
+    ssh_check,
+    facts=(SSHD,),
+    measure=Measure.ACCESS_CONTROL,
+    outcomes=(Outcome.CONFIDENTIALITY, Outcome.INTEGRITY),
+    articles=(Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,),
+)
 
 
 def _has_pam_second_factor(host: SshHost) -> bool:
@@ -50,13 +58,9 @@ def _scopes(config: SshdConfig) -> list[tuple[str, dict[str, str]]]:
     return [("global", global_settings), *((f"Match {b.criteria}", config.effective(b)) for b in config.matches)]
 
 
-@ssh_check(
+@sshd_check(
     id="ssh.sshd.password_auth",
     title="sshd allows no password login without a second factor",
-    facts=(SSHD,),
-    measure=Measure.ACCESS_CONTROL,
-    outcomes=(Outcome.CONFIDENTIALITY, Outcome.INTEGRITY),
-    articles=(Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,),
     severity=Severity.HIGH,
     rationale=(
         "Passwords alone are guessed, sprayed and reused; a host that accepts them exposes every "
@@ -79,13 +83,9 @@ def password_auth(host: SshHost, _params: Params) -> Verdict:
     return Verdict(Status.PASS, "No password-type login is allowed on its own", evidence)
 
 
-@ssh_check(
+@sshd_check(
     id="ssh.sshd.root_login",
     title="sshd does not allow root to log in with a password",
-    facts=(SSHD,),
-    measure=Measure.ACCESS_CONTROL,
-    outcomes=(Outcome.CONFIDENTIALITY, Outcome.INTEGRITY),
-    articles=(Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,),
     severity=Severity.HIGH,
     rationale=(
         "`PermitRootLogin yes` lets anyone who guesses root's password own the host, with no "
@@ -102,13 +102,9 @@ def root_login(host: SshHost, _params: Params) -> Verdict:
     return Verdict(Status.PASS, f"PermitRootLogin is {config.value('permitrootlogin')}", evidence)
 
 
-@ssh_check(
+@sshd_check(
     id="ssh.sshd.mfa",
     title="sshd requires a second factor",
-    facts=(SSHD,),
-    measure=Measure.ACCESS_CONTROL,
-    outcomes=(Outcome.CONFIDENTIALITY, Outcome.INTEGRITY),
-    articles=(Article.CONFIDENTIALITY_INTEGRITY_AVAILABILITY_RESILIENCE,),
     severity=Severity.MEDIUM,
     rationale=(
         "A stolen key or password is enough to log in unless a second, independent factor is "
