@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from checks.aws.errors import error_code
-from checks.aws.regional_facts import call, key_age_days, pages
+from checks.aws.errors import call, error_code
+from checks.aws.regional_facts import key_age_days, pages
 from checks.aws.session import AwsSession
 from scanner.model import Resource
 from scanner.plugin import CollectError, FactSpec

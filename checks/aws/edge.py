@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from checks.aws.regional_facts import call, pages
+from checks.aws.errors import call
+from checks.aws.regional_facts import pages
 from scanner.model import Article, Measure, Outcome, Resource, Severity, Status, Verdict
 from scanner.plugin import CollectError, FactSpec, Params, check, require
 from scanner.policies import Protocol, TlsPolicy

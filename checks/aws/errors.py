@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -19,6 +22,8 @@ from checks.aws.guard import OperationRejected
 from scanner.model import ErrorReason
 from scanner.plugin import CollectError
 
+T = TypeVar("T")
+
 _DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
     "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch",
@@ -30,6 +35,14 @@ _THROTTLE_CODES = frozenset({
     "ProvisionedThroughputExceededException", "BandwidthLimitExceeded",
 })
 _NOT_IMPLEMENTED_CODES = frozenset({"NotImplemented", "NotImplementedError", "InvalidAction"})
+
+
+def call(read: Callable[[], T], operation: str) -> T | CollectError:
+    """Return what `read` returns, or its failure as a `CollectError`: never lost, never a pass."""
+    try:
+        return read()
+    except Exception as error:  # every failure is classified into a reason
+        return classify(error, operation)
 
 
 def classify(error: Exception, operation: str) -> CollectError:

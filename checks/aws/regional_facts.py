@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from checks.aws.errors import classify
+from checks.aws.errors import call, classify
 from checks.aws.session import AwsSession
 from scanner.model import ErrorReason, Resource
 from scanner.plugin import CollectError, FactSpec
@@ -89,13 +89,6 @@ class KmsKeyInfo:
     origin: str
     state: str
     rotation: bool | CollectError
-
-
-def call(read: Callable[[], T], operation: str) -> T | CollectError:
-    try:
-        return read()
-    except Exception as error:  # classified into a reason; never lost, never a pass
-        return classify(error, operation)
 
 
 def pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:

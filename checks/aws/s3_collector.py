@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from checks.aws.errors import classify, error_code
+from checks.aws.errors import call, error_code
 from checks.aws.s3_facts import (
     ACCOUNT_PUBLIC_ACCESS_BLOCK,
     ENCRYPTION,
@@ -93,7 +93,7 @@ class S3Collector:
         return [bucket for bucket in buckets if bucket is not None]
 
     def _bucket(self, name: str) -> S3Bucket | None:
-        location = _call(lambda: self._location(name), "s3:GetBucketLocation")
+        location = call(lambda: self._location(name), "s3:GetBucketLocation")
         region = location if isinstance(location, str) else None
         regions = self.session.target.regions
         if region and regions and region not in regions:
@@ -161,20 +161,13 @@ class S3Collector:
             if key_id not in self._keys:
                 key_region = key_id.split(":")[3] if key_id.startswith("arn:") else region
                 client = self.session.client("kms", key_region)
-                self._keys[key_id] = _call(lambda: _describe_key(client, key_id), "kms:DescribeKey")
+                self._keys[key_id] = call(lambda: _describe_key(client, key_id), "kms:DescribeKey")
             return self._keys[key_id]
 
     def _collect(self, spec: FactSpec, read: Callable[[], T], operation: str) -> T | CollectError:
         if spec.name not in self.facts:
             return NOT_COLLECTED
-        return _call(read, operation)
-
-
-def _call(read: Callable[[], T], operation: str) -> T | CollectError:
-    try:
-        return read()
-    except Exception as error:  # classified into a reason; never lost, never a pass
-        return classify(error, operation)
+        return call(read, operation)
 
 
 def _absent_when(code: str, read: Callable[[], T], absent: T) -> T:

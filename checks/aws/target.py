@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scanner.addresses import is_metadata_address
+
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
-_METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254", "169.254.170.2"})
 
 
 class AwsTarget(BaseModel):
@@ -50,18 +50,9 @@ class AwsTarget(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected an http:// or https:// URL such as http://127.0.0.1:5000")
-        if _is_metadata_address(parts.hostname):
+        if is_metadata_address(parts.hostname):
             raise ValueError("a cloud metadata address is never a scan endpoint")
         return value.rstrip("/")
 
     def display_name(self) -> str:
         return self.name or self.aws_profile or "default"
-
-
-def _is_metadata_address(host: str) -> bool:
-    if host in _METADATA_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_link_local
-    except ValueError:
-        return False

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from scanner.addresses import is_metadata_address
+
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -42,6 +44,6 @@ class AzureTarget(BaseModel):
         # Bearer tokens must never travel unencrypted; azure-core refuses them over HTTP too.
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("expected an https:// URL such as https://127.0.0.1:18443")
-        if parts.hostname in ("169.254.169.254", "168.63.129.16"):
+        if is_metadata_address(parts.hostname):
             raise ValueError("a cloud metadata address is never a scan endpoint")
         return value.rstrip("/")

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from scanner.addresses import is_metadata_address
+
 
 class GcpTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -37,6 +39,6 @@ class GcpTarget(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected an http:// or https:// URL such as http://127.0.0.1:9023")
-        if parts.hostname in ("169.254.169.254", "metadata.google.internal"):
+        if is_metadata_address(parts.hostname):
             raise ValueError("a cloud metadata address is never a scan endpoint")
         return value.rstrip("/")

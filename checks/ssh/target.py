@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-_METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"})
+from scanner.addresses import is_metadata_address
+
 _PROXY_JUMP = re.compile(r"^(?:[A-Za-z0-9._-]+@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(?::\d{1,5})?$")
 
 
@@ -30,7 +30,7 @@ class SshTarget(BaseModel):
     @classmethod
     def _check_host(cls, value: str) -> str:
         host = value.strip("[]")
-        if host.lower() in _METADATA_HOSTS or _is_link_local(host):
+        if is_metadata_address(host):
             raise ValueError("a cloud metadata address is never a scan target")
         return host
 
@@ -70,10 +70,3 @@ class SshTarget(BaseModel):
     def resource_id(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"ssh://{host}:{self.port}"
-
-
-def _is_link_local(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_link_local
-    except ValueError:
-        return False

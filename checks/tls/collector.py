@@ -42,6 +42,7 @@ from checks.tls.facts import (
     TlsEndpoint,
 )
 from checks.tls.target import TlsTarget
+from scanner.addresses import is_ip
 from scanner.model import ErrorReason, Resource
 from scanner.plugin import CollectError, CollectRequest, Unit, UnitFacts
 from scanner.policies import Protocol
@@ -146,7 +147,7 @@ def _scan_request(target: TlsTarget, facts: frozenset[str], timeout: float) -> S
     ) if target.ca_file else ScanCommandsExtraArguments()
     return ServerScanRequest(
         server_location=ServerNetworkLocation(
-            hostname=target.host, port=target.port, ip_address=target.host if _is_ip(target.host) else None
+            hostname=target.host, port=target.port, ip_address=target.host if is_ip(target.host) else None
         ),
         network_configuration=ServerNetworkConfiguration(
             tls_server_name_indication=target.server_name,
@@ -318,11 +319,3 @@ def _http_facts(target: TlsTarget, timeout: float) -> HttpFacts | CollectError:
         return CollectError(ErrorReason.UNREACHABLE, f"HTTPS request failed: {error}", "https:GET")
     finally:
         connection.close()
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
-    except OSError:
-        return False
-    return True

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-_METADATA_HOSTS = frozenset({"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"})
+from scanner.addresses import is_ip, is_metadata_address
 
 
 class StartTls(StrEnum):
@@ -36,9 +35,9 @@ class TlsTarget(BaseModel):
     @classmethod
     def _check_host(cls, value: str) -> str:
         host = value.strip("[]")
-        if host.lower() in _METADATA_HOSTS or _is_link_local(host):
+        if is_metadata_address(host):
             raise ValueError("a cloud metadata address is never a scan target")
-        if any(c in host for c in "/ :") and not _is_ip(host):
+        if any(c in host for c in "/ :") and not is_ip(host):
             raise ValueError(f"{value!r} is not a host name or address; give the port in `port`")
         return host
 
@@ -68,15 +67,3 @@ class TlsTarget(BaseModel):
         host = f"[{self.host}]" if ":" in self.host else self.host
         suffix = f"?sni={self.sni}" if self.sni and self.sni != self.host else ""
         return f"tls://{host}:{self.port}{suffix}"
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_link_local(host: str) -> bool:
-    return _is_ip(host) and ipaddress.ip_address(host).is_link_local
