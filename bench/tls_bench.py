@@ -5,7 +5,7 @@ Starts N nginx endpoints on 127.0.0.1 (the lab's passing configuration), then ti
   2. `python -m sslyze` with the same scan commands, on all N endpoints;
   3. `art32 scan` on one endpoint;
   4. `testssl` (testssl.sh) on that endpoint, if it is installed.
-Each tool runs `--rounds` times; the median wall time and the peak RSS of the tool's
+Each tool runs `--rounds` times. The median wall time and the peak RSS of the tool's
 process tree (from getrusage of the children) are printed as a Markdown table.
 
 Usage: python bench/tls_bench.py [--servers 20] [--rounds 3]

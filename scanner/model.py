@@ -65,7 +65,7 @@ class Article(StrEnum):
 
 
 class ErrorReason(StrEnum):
-    """Why a fact could not be collected or a check could not be evaluated."""
+    """The reason a fact could not be collected or a check could not be evaluated."""
 
     ACCESS_DENIED = "access_denied"
     THROTTLED = "throttled"
@@ -180,7 +180,7 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What a check function returns for one subject; the runner adds metadata and resource."""
+    """A check function's result for one subject, before the runner adds metadata and resource."""
 
     status: Status
     message: str

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The lab's TLS endpoints run on nginx and its SSH hosts on OpenSSH's sshd, with sudo and
-# unattended-upgrades for their facts; install what this machine lacks when apt-get can.
+# unattended-upgrades for their facts. Install what this machine lacks, when apt-get can.
 missing=""
 [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"

@@ -220,7 +220,7 @@ def test_keep_running_lab_scanned_by_hand(tmp_path):
             [sys.executable, "-m", "scanner.cli", "scan", "-c", str(scan_file), "--show-all"],
             capture_output=True, text=True, timeout=120, env={**os.environ, **exports},
         )
-        # The lab holds failures of high severity by design, so the scan exits 1.
+        # The lab contains failures of high severity by design, so the scan exits 1.
         assert by_hand.returncode == 1, by_hand.stderr
         assert "art32-lab-kms-customer" in by_hand.stdout
     finally:

@@ -1,11 +1,13 @@
 """Read a bucket policy the way IAM evaluates it, for the one question S3 checks ask of it:
 does a statement deny every request that is not sent over TLS?
 
-IAM facts relied on here (IAM JSON policy reference): `Statement` may be one object or a
-list; `Action`, `Resource` and condition values may be a string or a list; action names
-and condition keys are case-insensitive; `*` and `?` are the only wildcards in actions
-and resources; `Bool` and `BoolIfExists` compare the strings "true" and "false", and a
-JSON boolean is read as its string.
+IAM facts relied on here, from the IAM JSON policy reference:
+- `Statement` may be one object or a list.
+- `Action`, `Resource` and condition values may be a string or a list.
+- Action names and condition keys are case-insensitive.
+- `*` and `?` are the only wildcards in actions and resources.
+- `Bool` and `BoolIfExists` compare the strings "true" and "false"; a JSON boolean is read
+  as its string.
 """
 
 from __future__ import annotations
@@ -139,7 +141,14 @@ def _bool_string(value: Any) -> str:
 
 def _wildcard(pattern: str) -> re.Pattern[str]:
     """Compile an IAM resource pattern: `*` is any run of characters, `?` any one."""
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    parts = []
+    for character in pattern:
+        if character == "*":
+            parts.append(".*")
+        elif character == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(character))
     return re.compile("".join(parts), re.DOTALL)
 
 

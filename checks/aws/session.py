@@ -95,7 +95,7 @@ def keep_endpoint_host(endpoint_url: str) -> Callable[..., None]:
     botocore (1.34 to at least 1.43) sends S3 Control calls to `ACCOUNT.HOST` even for a
     custom endpoint, and `inject_host_prefix=False` does not stop it. That name does not
     resolve for a local or S3-compatible endpoint, so the request goes to the endpoint's
-    own host; the account id still travels in the x-amz-account-id header.
+    own host. The account id still travels in the x-amz-account-id header.
     """
     host = urlsplit(endpoint_url).netloc
 

@@ -48,7 +48,7 @@ SECTION = "@@art32 "
 # Every command here only reads. Each section is printed even when its command fails,
 # so a missing tool leaves an empty section instead of shifting the others. systemctl
 # runs only where systemd is the running init: elsewhere it scans unit files offline,
-# which took 0.6 s per host on Debian 12, and the *.wants listings say the same.
+# which took 0.6 s per host on Debian 12, and the *.wants listings give the same facts.
 FACTS_SCRIPT = r"""
 s() { printf '\n@@art32 %s\n' "$1"; }
 s sshd_config; cat /etc/ssh/sshd_config 2>/dev/null
@@ -119,8 +119,8 @@ def collect_host(request: CollectRequest, accept_new: bool) -> UnitFacts:
         host = SshHost(resource=resource, algorithms=algorithms)
         if request.facts & LOGIN_FACTS:
             host = _login_facts(host, target, jump, request, accept_new, stack)
-        # A host whose key could not be verified may not be the host named: no verdict about
-        # it stands, the algorithms it offered included.
+        # A host whose key could not be verified may not be the host named, so it gets no
+        # verdict at all, not even one on the algorithms it offered.
         if isinstance(host.sshd, CollectError) and host.sshd.reason in UNVERIFIED:
             return UnitFacts(resource=resource, error=host.sshd)
         return UnitFacts(resource=resource, subjects=[host], commands=host.commands)

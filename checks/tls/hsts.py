@@ -1,8 +1,9 @@
 """Parse a Strict-Transport-Security header value as RFC 6797, section 6.1, defines it.
 
-Directive names are case-insensitive; values are tokens or quoted strings; every directive
-may appear at most once; `max-age` is required and is a run of digits. A header that
-breaks any of these rules is invalid, and a browser ignores it, so it counts as absent.
+Directive names are case-insensitive, and values are tokens or quoted strings. Every
+directive may appear at most once, and `max-age` is required and is a run of digits. A
+header that breaks any of these rules is invalid and a browser ignores it, so it counts
+as absent.
 """
 
 from __future__ import annotations

@@ -142,9 +142,10 @@ def cipher_weak(endpoint: TlsEndpoint, params: Params) -> Verdict:
     })
     evidence = {"broken": broken, "outside_policy": outside, "accepted": len(suites), "tls_policy": policy.name}
     if broken or outside:
-        shown = (broken + outside)[:4]
-        more = f" and {len(broken) + len(outside) - len(shown)} more" if len(broken) + len(outside) > 4 else ""
-        return Verdict(Status.FAIL, f"Accepts weak or disallowed suites: {', '.join(shown)}{more}", evidence)
+        rejected = broken + outside
+        listed = rejected[:4]
+        more = f" and {len(rejected) - len(listed)} more" if len(rejected) > len(listed) else ""
+        return Verdict(Status.FAIL, f"Accepts weak or disallowed suites: {', '.join(listed)}{more}", evidence)
     return Verdict(Status.PASS, f"All {len(suites)} accepted suites are allowed by {policy.name}", evidence)
 
 

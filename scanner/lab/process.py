@@ -54,7 +54,7 @@ class ServerProcess:
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{' '.join(self._command)} did not answer on {self.url} in {timeout} s")
+        raise RuntimeError(f"{' '.join(self._command)} did not respond on {self.url} within {timeout} s")
 
     def stop(self) -> None:
         if self._process is None:
